@@ -1,0 +1,76 @@
+import { type Server, createServer } from "node:http";
+import type { ChannelClass } from "../../src/cable/channel.js";
+import { type Logger, silentLogger } from "../../src/cable/logger.js";
+import { CableServer } from "../../src/cable/server.js";
+import { Signer } from "../../src/cable/signer.js";
+import { TurboStreamsChannel } from "../../src/channels/turbo_streams_channel.js";
+import type { PubSub } from "../../src/pubsub/adapter.js";
+import { type DemoContext, type Route, match, notFound } from "./router.js";
+import { assetRoutes } from "./routes/assets.js";
+import { healthRoutes } from "./routes/health.js";
+import { homeRoutes } from "./routes/home.js";
+
+export interface DemoOptions {
+  /** Signing secret; when absent a fresh one is generated for this run (and logged as such). */
+  secret?: string;
+  logger?: Logger;
+  /** ICE servers for the pages. Default none: peers on one host or LAN need none. */
+  iceServers?: RTCIceServer[];
+  pubsub?: PubSub;
+  /** Extra channels and routes, for apps that build on the demo. */
+  channels?: ChannelClass[];
+  routes?: Route[];
+}
+
+export interface DemoApp {
+  readonly server: Server;
+  readonly cable: CableServer;
+  /** Binds and resolves to the URL it listens on. */
+  listen(port: number, host: string): Promise<string>;
+  /** Closes the cable (clients told `server_restart`) and the HTTP server. */
+  close(): Promise<void>;
+}
+
+/** The demo: home, chat (sessions), rooms (mesh video) and health, with the cable at /cable. */
+export function createDemoApp(options: DemoOptions = {}): DemoApp {
+  const logger = options.logger ?? silentLogger;
+  const secret = options.secret ?? process.env.P2P_SECRET;
+  if (!secret) logger.info("no secret given: generated one for this run (tokens die with the process)");
+  const signer = new Signer(secret ?? Signer.generateSecret());
+
+  const routes: Route[] = [...homeRoutes, ...healthRoutes, ...assetRoutes, ...(options.routes ?? [])];
+  const channels: ChannelClass[] = [TurboStreamsChannel, ...(options.channels ?? [])];
+  const cable = new CableServer({ channels, signer, logger, pubsub: options.pubsub });
+  const context: DemoContext = { cable, logger, iceServers: options.iceServers ?? [], services: {} };
+
+  const server = createServer((request, response) => {
+    const path = (request.url ?? "/").split("?", 1)[0]!;
+    const found = match(routes, request.method ?? "GET", path);
+    if (!found) return notFound(response);
+    Promise.resolve(found.route.handle(request, response, found.params, context)).catch((error) => {
+      logger.error("request failed", { path, error: String(error) });
+      if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
+      response.end("Internal server error\n");
+    });
+  });
+  cable.attach(server);
+
+  return {
+    server,
+    cable,
+    async listen(port, host) {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => resolve());
+      });
+      const address = server.address();
+      const bound = typeof address === "object" && address ? address.port : port;
+      return `http://${host.includes(":") ? `[${host}]` : host}:${bound}`;
+    },
+    async close() {
+      await cable.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

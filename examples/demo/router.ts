@@ -1,0 +1,57 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { CableServer } from "../../src/cable/server.js";
+import type { Logger } from "../../src/cable/logger.js";
+import type { SafeHtml } from "../../src/html/html.js";
+
+/** What every demo route gets besides the request. */
+export interface DemoContext {
+  readonly cable: CableServer;
+  readonly logger: Logger;
+  /** ICE servers handed to pages (default none: host candidates only). */
+  readonly iceServers: RTCIceServer[];
+  /** Extra services routes registered (session store, …), keyed by name. */
+  readonly services: Record<string, unknown>;
+}
+
+export interface Route {
+  method: "GET" | "POST";
+  /** Exact path, or a pattern whose groups are handed to `handle`. */
+  path: string | RegExp;
+  handle(request: IncomingMessage, response: ServerResponse, params: string[], context: DemoContext): void | Promise<void>;
+}
+
+export function sendHtml(response: ServerResponse, page: SafeHtml | string, status = 200): void {
+  response.writeHead(status, {
+    "content-type": "text/html; charset=utf-8",
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+  });
+  response.end(String(page));
+}
+
+export function sendJson(response: ServerResponse, value: unknown, status = 200): void {
+  response.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+  response.end(JSON.stringify(value));
+}
+
+export function redirect(response: ServerResponse, location: string): void {
+  response.writeHead(303, { location }).end();
+}
+
+export function notFound(response: ServerResponse): void {
+  response.writeHead(404, { "content-type": "text/plain" }).end("Not found\n");
+}
+
+/** Finds the route for a request: the first whose method and path match. */
+export function match(routes: readonly Route[], method: string, path: string): { route: Route; params: string[] } | null {
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    if (typeof route.path === "string") {
+      if (route.path === path) return { route, params: [] };
+      continue;
+    }
+    const found = route.path.exec(path);
+    if (found) return { route, params: found.slice(1).map((p) => decodeURIComponent(p)) };
+  }
+  return null;
+}

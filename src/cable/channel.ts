@@ -1,0 +1,215 @@
+import type { Logger } from "./logger.js";
+import { dataFrame, quote } from "./protocol.js";
+import type { PubSub } from "../pubsub/adapter.js";
+import type { Signer } from "./signer.js";
+
+/** What a channel may do with the connection it lives on. */
+export interface ConnectionHandle {
+  /** Unique per socket, for logs. */
+  readonly id: string;
+  /** Whatever `authenticate` returned for this socket. */
+  readonly identity: Readonly<Record<string, unknown>>;
+  /** The upgrade request's origin, URL and remote address, for logs and checks. */
+  readonly request: { readonly url: string; readonly origin: string | undefined; readonly address: string | undefined };
+  /** Sends a raw frame (already JSON). Used by channels; apps use `transmit`. */
+  send(frame: string): void;
+  /** Sends `disconnect` with this reason and closes the socket. */
+  disconnect(reason: string, reconnect: boolean): void;
+}
+
+/** What a channel may do with the server: broadcast, verify, log. */
+export interface CableHandle {
+  readonly pubsub: PubSub;
+  readonly signer: Signer;
+  readonly logger: Logger;
+  broadcast(stream: string, message: unknown): Promise<void>;
+}
+
+export interface ChannelContext {
+  readonly connection: ConnectionHandle;
+  readonly cable: CableHandle;
+  /** The identifier exactly as the client sent it: the key of this subscription, echoed verbatim. */
+  readonly identifier: string;
+  /** The identifier's parsed fields, `channel` included. Values come from the client: validate them. */
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+/** A channel class as the server registers it. */
+export interface ChannelClass {
+  new (context: ChannelContext): Channel;
+  /** The `channel` value clients put in the identifier, e.g. `"Turbo::StreamsChannel"`. */
+  readonly channelName: string;
+  /** Public actions a client may `perform`. Anything else is refused with `unknown_action`. */
+  readonly actions: readonly string[];
+}
+
+export type SubscriptionState = "pending" | "confirmed" | "rejected" | "closed";
+
+/**
+ * One subscription of one connection, as in Rails: subclass it, set `channelName` and `actions`,
+ * and override `subscribed` / `unsubscribed`. The server confirms only after `subscribed` has
+ * resolved and every `streamFrom` is live; `transmit`s made before that are sent after the confirm.
+ *
+ * @example
+ * class ChatChannel extends Channel {
+ *   static channelName = "ChatChannel";
+ *   static actions = ["speak"] as const;
+ *   async subscribed() { await this.streamFrom(`chat:${this.params.room}`); }
+ *   async speak(data: Record<string, unknown>) { await this.broadcast(`chat:${this.params.room}`, { text: data.text }); }
+ * }
+ */
+export abstract class Channel {
+  static readonly channelName: string = "";
+  static readonly actions: readonly string[] = [];
+
+  readonly connection: ConnectionHandle;
+  readonly cable: CableHandle;
+  readonly identifier: string;
+  readonly params: Readonly<Record<string, unknown>>;
+
+  #state: SubscriptionState = "pending";
+  #rejection: { reason?: string; message?: string } | undefined;
+  readonly #identifierJson: string;
+  readonly #streams = new Map<string, Promise<() => Promise<void>>>();
+  #held: string[] | undefined;
+
+  constructor(context: ChannelContext) {
+    this.connection = context.connection;
+    this.cable = context.cable;
+    this.identifier = context.identifier;
+    this.params = context.params;
+    this.#identifierJson = JSON.stringify(context.identifier);
+  }
+
+  get state(): SubscriptionState {
+    return this.#state;
+  }
+
+  get logger(): Logger {
+    return this.cable.logger;
+  }
+
+  /** Called once when the client subscribes. Call `reject()` here to refuse the subscription. */
+  subscribed(): void | Promise<void> {}
+
+  /** Called once when the client unsubscribes, its socket closes, or right after a rejection. */
+  unsubscribed(): void | Promise<void> {}
+
+  /**
+   * Refuses the subscription. With a reason, the client first gets `{type:"error", reason, message}`
+   * on this identifier (the Rails client delivers it to `received`), then `reject_subscription`.
+   */
+  reject(reason?: string, message?: string): void {
+    this.#rejection = { reason, message };
+  }
+
+  get rejected(): boolean {
+    return this.#rejection !== undefined;
+  }
+
+  /** Sends `data` to this subscription only. */
+  transmit(data: unknown): void {
+    this.#deliver(JSON.stringify(data ?? null));
+  }
+
+  /** Sends `{type:"error", reason, message}` to this subscription only. */
+  transmitError(reason: string, message: string): void {
+    this.transmit({ type: "error", reason, message });
+  }
+
+  /** Publishes `message` to every subscriber of `stream`, on every server process. */
+  broadcast(stream: string, message: unknown): Promise<void> {
+    return this.cable.broadcast(stream, message);
+  }
+
+  /**
+   * Forwards every broadcast on `stream` to this subscription. Once per stream: calling it again
+   * for the same stream does nothing, so nothing is delivered twice. Resolves when live.
+   */
+  async streamFrom(stream: string, callback?: (message: unknown) => void): Promise<void> {
+    if (this.#state === "closed" || this.#streams.has(stream)) {
+      await this.#streams.get(stream);
+      return;
+    }
+    const handler = callback
+      ? (payload: string) => this.#runCallback(stream, callback, payload)
+      : (payload: string) => this.#deliver(payload);
+    const live = this.cable.pubsub.subscribe(stream, handler);
+    this.#streams.set(stream, live);
+    await live;
+  }
+
+  async stopStreamFrom(stream: string): Promise<void> {
+    const live = this.#streams.get(stream);
+    if (!live) return;
+    this.#streams.delete(stream);
+    await (await live)();
+  }
+
+  async stopAllStreams(): Promise<void> {
+    await Promise.all([...this.#streams.keys()].map((stream) => this.stopStreamFrom(stream)));
+  }
+
+  // ── lifecycle, driven by the connection ──────────────────────────────
+
+  /** @internal Resolves to the frames-to-send decision once `subscribed` and every stream are done. */
+  async _subscribe(): Promise<"confirmed" | "rejected"> {
+    try {
+      await this.subscribed();
+      await Promise.all(this.#streams.values());
+    } catch (error) {
+      this.logger.error("subscribed failed", { channel: this.params.channel, error: String(error) });
+      this.#rejection ??= { reason: "action_failed", message: "the server could not subscribe you" };
+    }
+    if (this.#rejection) {
+      this.#held = undefined;
+      const { reason, message } = this.#rejection;
+      if (reason) this.connection.send(dataFrame(this.#identifierJson, JSON.stringify({ type: "error", reason, message })));
+      await this._close();
+      this.#state = "rejected";
+      return "rejected";
+    }
+    return "confirmed";
+  }
+
+  /** @internal Marks the subscription confirmed and flushes what was transmitted before. */
+  _confirmed(): void {
+    this.#state = "confirmed";
+    const held = this.#held;
+    this.#held = undefined;
+    if (held) for (const frame of held) this.connection.send(frame);
+  }
+
+  /** @internal Runs `unsubscribed` and stops every stream. Idempotent. */
+  async _close(): Promise<void> {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    this.#held = undefined;
+    try {
+      await this.unsubscribed();
+    } catch (error) {
+      this.logger.error("unsubscribed failed", { channel: this.params.channel, error: String(error) });
+    }
+    await this.stopAllStreams();
+  }
+
+  /** @internal The JSON text of the identifier, cached for frame building. */
+  get _identifierJson(): string {
+    return this.#identifierJson;
+  }
+
+  #deliver(payload: string): void {
+    const frame = dataFrame(this.#identifierJson, payload);
+    if (this.#state === "confirmed") this.connection.send(frame);
+    else if (this.#state === "pending") (this.#held ??= []).push(frame);
+  }
+
+  #runCallback(stream: string, callback: (message: unknown) => void, payload: string): void {
+    if (this.#state !== "confirmed" && this.#state !== "pending") return;
+    try {
+      callback(JSON.parse(payload));
+    } catch (error) {
+      this.logger.error("stream callback failed", { stream: quote(stream), error: String(error) });
+    }
+  }
+}

@@ -1,0 +1,295 @@
+import type { IncomingMessage } from "node:http";
+import type { WebSocket } from "ws";
+import type { CableHandle, Channel, ChannelClass, ConnectionHandle } from "./channel.js";
+import { P2pError, Reasons } from "./errors.js";
+import type { Logger } from "./logger.js";
+import {
+  WELCOME,
+  confirmFrame,
+  disconnectFrame,
+  parseActionData,
+  parseCommand,
+  parseIdentifier,
+  quote,
+  rejectFrame,
+} from "./protocol.js";
+
+export type Identity = Readonly<Record<string, unknown>>;
+
+/** What a connection needs from its server. */
+export interface ConnectionHost {
+  readonly cable: CableHandle;
+  readonly logger: Logger;
+  readonly maxMessageBytes: number;
+  readonly maxBufferedBytes: number;
+  readonly maxSubscriptions: number;
+  channel(name: string): ChannelClass | undefined;
+  authenticate(request: IncomingMessage): Identity | null | Promise<Identity | null>;
+  subscriptionsChanged(delta: number): void;
+  closed(connection: Connection): void;
+}
+
+type Task = () => void | Promise<void>;
+
+let nextId = 0;
+
+/**
+ * One cable socket. Every command goes through one FIFO queue, awaited in order, so a
+ * subscribe is confirmed before the next command of the same socket runs (Rails does not
+ * guarantee this; WebRTC signaling depends on it).
+ */
+export class Connection implements ConnectionHandle {
+  readonly id = `c${(++nextId).toString(36)}`;
+  identity: Identity = {};
+  readonly request: ConnectionHandle["request"];
+  /** Set by the server's liveness check: false until the socket answers a native ping. */
+  alive = true;
+  welcomed = false;
+
+  readonly #socket: WebSocket;
+  readonly #host: ConnectionHost;
+  readonly #subscriptions = new Map<string, Channel>();
+  readonly #queue: Task[] = [];
+  #draining = false;
+  #closing = false;
+
+  constructor(socket: WebSocket, request: IncomingMessage, host: ConnectionHost) {
+    this.#socket = socket;
+    this.#host = host;
+    this.request = {
+      url: request.url ?? "",
+      origin: request.headers.origin,
+      address: request.socket.remoteAddress,
+    };
+    // Frames that arrive before `welcome` wait in the queue behind authentication.
+    this.#enqueue(() => this.#open(request));
+    socket.on("message", (data, isBinary) => this.#received(data as Buffer, isBinary));
+    socket.on("close", () => this.#socketClosed());
+    socket.on("error", (error) => this.#host.logger.warn("socket error", { connection: this.id, error: error.message }));
+    socket.on("pong", () => {
+      this.alive = true;
+    });
+  }
+
+  get subscriptionCount(): number {
+    return this.#subscriptions.size;
+  }
+
+  send(frame: string): void {
+    const socket = this.#socket;
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > this.#host.maxBufferedBytes) {
+      this.#host.logger.warn("slow client disconnected", { connection: this.id, buffered: socket.bufferedAmount });
+      this.disconnect(Reasons.tooSlow, true);
+      return;
+    }
+    socket.send(frame);
+  }
+
+  disconnect(reason: string, reconnect: boolean): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    const socket = this.#socket;
+    if (socket.readyState === socket.OPEN) {
+      socket.send(disconnectFrame(reason, reconnect));
+      socket.close(1000, reason);
+    } else {
+      socket.terminate();
+    }
+  }
+
+  /** Sends a native WebSocket ping; the server terminates sockets that do not answer by the next round. */
+  probe(): void {
+    if (!this.alive) {
+      this.#host.logger.info("dead socket terminated", { connection: this.id });
+      this.#socket.terminate();
+      return;
+    }
+    this.alive = false;
+    this.#socket.ping();
+  }
+
+  sendRaw(frame: string): void {
+    if (this.#socket.readyState === this.#socket.OPEN) this.#socket.send(frame);
+  }
+
+  // ── inbound ──────────────────────────────────────────────────────────
+
+  #received(data: Buffer, isBinary: boolean): void {
+    if (this.#closing) return;
+    if (isBinary) {
+      this.#host.logger.warn("binary frame dropped", { connection: this.id, bytes: data.length });
+      return;
+    }
+    if (data.length > this.#host.maxMessageBytes) {
+      this.#host.logger.warn("oversize frame, disconnecting", { connection: this.id, bytes: data.length });
+      this.disconnect(Reasons.messageTooBig, false);
+      return;
+    }
+    const parsed = parseCommand(data.toString("utf8"));
+    if (!parsed.ok) {
+      this.#host.logger.warn("invalid frame dropped", { connection: this.id, error: parsed.error });
+      return;
+    }
+    const command = parsed.value;
+    switch (command.command) {
+      case "subscribe":
+        this.#enqueue(() => this.#subscribe(command.identifier));
+        break;
+      case "unsubscribe":
+        this.#enqueue(() => this.#unsubscribe(command.identifier));
+        break;
+      case "message":
+        this.#enqueue(() => this.#perform(command.identifier, command.data));
+        break;
+    }
+  }
+
+  async #open(request: IncomingMessage): Promise<void> {
+    let identity: Identity | null;
+    try {
+      identity = await this.#host.authenticate(request);
+    } catch (error) {
+      this.#host.logger.warn("authenticate failed", { connection: this.id, error: String(error) });
+      identity = null;
+    }
+    if (!identity) {
+      this.#host.logger.info("connection unauthorized", { connection: this.id, origin: this.request.origin });
+      this.#queue.length = 0;
+      this.disconnect(Reasons.unauthorized, false);
+      return;
+    }
+    this.identity = identity;
+    this.welcomed = true;
+    this.sendRaw(WELCOME);
+  }
+
+  async #subscribe(identifier: string): Promise<void> {
+    const identifierJson = JSON.stringify(identifier);
+    const existing = this.#subscriptions.get(identifier);
+    if (existing) {
+      // Re-confirm a duplicate, without running `subscribed` again: it ends the Rails client's
+      // guarantor loop and delivers nothing twice (cable-protocol.md §6.5).
+      this.send(confirmFrame(identifierJson));
+      return;
+    }
+    const parsed = parseIdentifier(identifier);
+    if (!parsed.ok) {
+      this.#host.logger.warn("subscription rejected", { connection: this.id, error: parsed.error });
+      this.send(rejectFrame(identifierJson));
+      return;
+    }
+    const ChannelType = this.#host.channel(parsed.channel);
+    if (!ChannelType) {
+      this.#host.logger.warn("subscription rejected", {
+        connection: this.id,
+        error: `Unknown channel ${quote(parsed.channel)} in subscribe identifier`,
+      });
+      this.send(rejectFrame(identifierJson));
+      return;
+    }
+    if (this.#subscriptions.size >= this.#host.maxSubscriptions) {
+      this.#host.logger.warn("subscription rejected", { connection: this.id, error: "too many subscriptions" });
+      this.send(rejectFrame(identifierJson));
+      return;
+    }
+    const channel = new ChannelType({ connection: this, cable: this.#host.cable, identifier, params: parsed.params });
+    this.#subscriptions.set(identifier, channel);
+    const outcome = await channel._subscribe();
+    if (outcome === "rejected" || this.#closing) {
+      this.#subscriptions.delete(identifier);
+      if (outcome === "confirmed") await channel._close();
+      else this.send(rejectFrame(identifierJson));
+      return;
+    }
+    this.send(confirmFrame(identifierJson));
+    channel._confirmed();
+    this.#host.subscriptionsChanged(1);
+  }
+
+  async #unsubscribe(identifier: string): Promise<void> {
+    const channel = this.#subscriptions.get(identifier);
+    if (!channel) {
+      this.#host.logger.debug("unsubscribe for unknown identifier", { connection: this.id, identifier: quote(identifier) });
+      return;
+    }
+    this.#subscriptions.delete(identifier);
+    this.#host.subscriptionsChanged(-1);
+    await channel._close();
+  }
+
+  #perform(identifier: string, data: string): void | Promise<void> {
+    const channel = this.#subscriptions.get(identifier);
+    if (!channel || channel.state !== "confirmed") {
+      this.#host.logger.warn("message for a subscription that is not confirmed", {
+        connection: this.id,
+        identifier: quote(identifier),
+      });
+      return;
+    }
+    const decoded = parseActionData(data);
+    if (!decoded.ok) {
+      this.#host.logger.warn("invalid message", { connection: this.id, error: decoded.error });
+      channel.transmitError(Reasons.invalidMessage, decoded.error);
+      return;
+    }
+    const { action, payload } = decoded;
+    const actions = (channel.constructor as ChannelClass).actions;
+    const method = (channel as unknown as Record<string, unknown>)[action];
+    if (!actions.includes(action) || typeof method !== "function") {
+      const message = `Unknown action ${quote(action)} for ${quote(channel.params.channel)}`;
+      this.#host.logger.warn("unknown action", { connection: this.id, action: quote(action) });
+      channel.transmitError(Reasons.unknownAction, message);
+      return;
+    }
+    try {
+      const result = method.call(channel, payload);
+      if (result instanceof Promise) return result.catch((error) => this.#actionFailed(channel, action, error));
+    } catch (error) {
+      this.#actionFailed(channel, action, error);
+    }
+  }
+
+  #actionFailed(channel: Channel, action: string, error: unknown): void {
+    if (error instanceof P2pError) {
+      this.#host.logger.info("action refused", { connection: this.id, action, reason: error.reason });
+      channel.transmitError(error.reason, error.message);
+      return;
+    }
+    this.#host.logger.error("action failed", { connection: this.id, action, error: String(error) });
+    channel.transmitError(Reasons.actionFailed, `The ${quote(action)} action failed on the server`);
+  }
+
+  // ── queue and teardown ───────────────────────────────────────────────
+
+  #enqueue(task: Task): void {
+    this.#queue.push(task);
+    if (!this.#draining) void this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    while (this.#queue.length > 0) {
+      const task = this.#queue.shift()!;
+      try {
+        const result = task();
+        if (result) await result;
+      } catch (error) {
+        this.#host.logger.error("command failed", { connection: this.id, error: String(error) });
+      }
+    }
+    this.#draining = false;
+  }
+
+  #socketClosed(): void {
+    this.#closing = true;
+    // Teardown waits behind the commands already queued, so `unsubscribed` runs after them.
+    this.#enqueue(async () => {
+      const channels = [...this.#subscriptions.values()];
+      this.#subscriptions.clear();
+      this.#host.subscriptionsChanged(-channels.filter((c) => c.state === "confirmed").length);
+      await Promise.all(channels.map((channel) => channel._close()));
+      this.#host.closed(this);
+    });
+  }
+}

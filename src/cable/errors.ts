@@ -1,0 +1,37 @@
+/**
+ * Stable reason codes. They travel in `disconnect` frames and in `{type:"error"}` messages to one
+ * subscription, and are listed in docs/reference.md. Never rename one: clients switch on them.
+ */
+export const Reasons = {
+  unauthorized: "unauthorized",
+  serverRestart: "server_restart",
+  messageTooBig: "message_too_big",
+  tooSlow: "too_slow",
+  invalidFrame: "invalid_frame",
+  unknownCommand: "unknown_command",
+  unknownAction: "unknown_action",
+  invalidMessage: "invalid_message",
+  notSubscribed: "not_subscribed",
+  actionFailed: "action_failed",
+  invalidToken: "invalid_token",
+  expiredToken: "expired_token",
+  sessionFull: "session_full",
+  notJoined: "not_joined",
+  unknownPeer: "unknown_peer",
+  rateLimited: "rate_limited",
+  tooManySubscriptions: "too_many_subscriptions",
+  storeUnavailable: "store_unavailable",
+} as const;
+
+export type Reason = (typeof Reasons)[keyof typeof Reasons];
+
+/** The one error type of the library: `reason` is stable, `message` quotes the culprit. */
+export class P2pError extends Error {
+  readonly reason: Reason;
+
+  constructor(reason: Reason, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "P2pError";
+    this.reason = reason;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The Action Cable wire protocol (`actioncable-v1-json`): frame shapes and the parsing of client
+ * commands. Pure functions only, so that "frame in, frames out" is unit-testable.
+ * See ../shared/reference/cable-protocol.md for the sources behind every rule here.
+ */
+
+export const PROTOCOL = "actioncable-v1-json";
+export const UNSUPPORTED_PROTOCOL = "actioncable-unsupported";
+
+export type Command =
+  | { command: "subscribe"; identifier: string }
+  | { command: "unsubscribe"; identifier: string }
+  | { command: "message"; identifier: string; data: string };
+
+export type ParseResult = { ok: true; value: Command } | { ok: false; error: string };
+
+const MAX_QUOTE = 80;
+
+/** Shortens a hostile or huge string for a log line. */
+export function quote(value: unknown): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  return text.length > MAX_QUOTE ? `${text.slice(0, MAX_QUOTE)}…` : text;
+}
+
+/** Parses one text frame into a command, or says precisely why it is not one. */
+export function parseCommand(raw: string): ParseResult {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(raw);
+  } catch {
+    return { ok: false, error: `frame is not JSON: ${quote(raw)}` };
+  }
+  if (typeof frame !== "object" || frame === null || Array.isArray(frame)) {
+    return { ok: false, error: `frame is not a JSON object: ${quote(raw)}` };
+  }
+  const { command, identifier, data } = frame as Record<string, unknown>;
+  if (command !== "subscribe" && command !== "unsubscribe" && command !== "message") {
+    return { ok: false, error: `unknown command ${quote(command)}` };
+  }
+  if (typeof identifier !== "string") {
+    return { ok: false, error: `${command} without a string identifier` };
+  }
+  if (command === "message") {
+    if (typeof data !== "string") return { ok: false, error: "message without a string data field" };
+    return { ok: true, value: { command, identifier, data } };
+  }
+  return { ok: true, value: { command, identifier } };
+}
+
+export type IdentifierResult =
+  | { ok: true; channel: string; params: Record<string, unknown> }
+  | { ok: false; error: string };
+
+/** Reads `channel` and the params out of an identifier. The identifier itself stays the key, verbatim. */
+export function parseIdentifier(identifier: string): IdentifierResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(identifier);
+  } catch {
+    return { ok: false, error: `identifier is not JSON: ${quote(identifier)}` };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { ok: false, error: `identifier is not a JSON object: ${quote(identifier)}` };
+  }
+  const params = value as Record<string, unknown>;
+  if (typeof params.channel !== "string" || params.channel === "") {
+    return { ok: false, error: `identifier has no channel: ${quote(identifier)}` };
+  }
+  return { ok: true, channel: params.channel, params };
+}
+
+/** Decodes a `message` command's data: a JSON object whose `action` names the channel action. */
+export function parseActionData(
+  data: string,
+): { ok: true; action: string; payload: Record<string, unknown> } | { ok: false; error: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return { ok: false, error: `message data is not JSON: ${quote(data)}` };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { ok: false, error: `message data is not a JSON object: ${quote(data)}` };
+  }
+  const payload = value as Record<string, unknown>;
+  const action = payload.action === undefined || payload.action === "" ? "receive" : payload.action;
+  if (typeof action !== "string") return { ok: false, error: `action is not a string: ${quote(action)}` };
+  return { ok: true, action, payload };
+}
+
+// Frames to the client. Built by string concatenation where it is hot: identifiers are
+// echoed verbatim, and a broadcast payload is already JSON.
+
+export const WELCOME = '{"type":"welcome"}';
+
+export function pingFrame(nowMs: number): string {
+  return `{"type":"ping","message":${Math.floor(nowMs / 1000)}}`;
+}
+
+export function confirmFrame(identifierJson: string): string {
+  return `{"identifier":${identifierJson},"type":"confirm_subscription"}`;
+}
+
+export function rejectFrame(identifierJson: string): string {
+  return `{"identifier":${identifierJson},"type":"reject_subscription"}`;
+}
+
+/** `reconnect` is always an explicit boolean: the Rails client treats a missing one as `false`. */
+export function disconnectFrame(reason: string, reconnect: boolean): string {
+  return JSON.stringify({ type: "disconnect", reason, reconnect });
+}
+
+/** `payloadJson` must already be JSON text (a broadcast payload or `JSON.stringify(data)`). */
+export function dataFrame(identifierJson: string, payloadJson: string): string {
+  return `{"identifier":${identifierJson},"message":${payloadJson}}`;
+}
+
+/** Picks the subprotocol the way Rails does: ours if offered, else the sentinel that stops the client. */
+export function selectProtocol(offered: Set<string>): string | false {
+  if (offered.has(PROTOCOL)) return PROTOCOL;
+  if (offered.has(UNSUPPORTED_PROTOCOL)) return UNSUPPORTED_PROTOCOL;
+  return false;
+}

@@ -1,0 +1,259 @@
+import { type IncomingMessage, type Server as HttpServer, createServer } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import type { PubSub } from "../pubsub/adapter.js";
+import { MemoryPubSub } from "../pubsub/memory.js";
+import type { CableHandle, ChannelClass } from "./channel.js";
+import { Connection, type ConnectionHost, type Identity } from "./connection.js";
+import { Reasons } from "./errors.js";
+import { type Logger, silentLogger } from "./logger.js";
+import { type OriginPolicy, originAllowed } from "./origin.js";
+import { pingFrame, selectProtocol } from "./protocol.js";
+import { Signer } from "./signer.js";
+
+export interface CableServerOptions {
+  /** Channel classes clients may subscribe to, looked up by their `channelName`. */
+  channels: ChannelClass[];
+  /** URL path of the cable. Default `/cable`. */
+  path?: string;
+  /** Pub/sub used by `streamFrom` and `broadcast`. Default: a new `MemoryPubSub`, closed with the server. */
+  pubsub?: PubSub;
+  /** Signs and verifies tokens and Turbo stream names. Default: from `secret`, then `P2P_SECRET`. */
+  signer?: Signer;
+  /** Secret for the default signer (at least 16 characters). */
+  secret?: string;
+  /**
+   * Decides who a socket is. Return an identity object, or `null` to refuse: the client then gets
+   * `disconnect` with reason `unauthorized` and `reconnect: false`. Default: everyone, identity `{}`.
+   */
+  authenticate?: (request: IncomingMessage) => Identity | null | Promise<Identity | null>;
+  /** Which browser origins may open the cable. Default `"same-origin"` (the request's own host). */
+  allowedOrigins?: OriginPolicy;
+  /** Largest accepted frame, in bytes. A larger one disconnects with `message_too_big`. Default 64 KiB. */
+  maxMessageBytes?: number;
+  /** A socket whose unsent output exceeds this is disconnected with `too_slow`. Default 4 MiB. */
+  maxBufferedBytes?: number;
+  /** Subscriptions one socket may hold. Default 32. */
+  maxSubscriptions?: number;
+  /** JSON `ping` interval. Default 3000 ms, as Rails; clients think a socket stale after 6 s. */
+  pingIntervalMs?: number;
+  /** Native WebSocket ping rounds: a socket silent for two rounds is terminated. Default 15000 ms. */
+  livenessIntervalMs?: number;
+  logger?: Logger;
+}
+
+export const cableDefaults = {
+  path: "/cable",
+  allowedOrigins: "same-origin" as OriginPolicy,
+  maxMessageBytes: 64 * 1024,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  maxSubscriptions: 32,
+  pingIntervalMs: 3000,
+  livenessIntervalMs: 15_000,
+} as const;
+
+// ws rejects frames above this before buffering them; between maxMessageBytes and this
+// ceiling the client gets a proper `disconnect` frame with a reason.
+const HARD_FRAME_CEILING = 1024 * 1024;
+
+/**
+ * An Action Cable server on `ws`. Attach it to any Node `http.Server` (Express, Fastify and
+ * Hono's node server all expose one), or let it listen on its own port.
+ *
+ * @example
+ * const cable = new CableServer({ channels: [TurboStreamsChannel] });
+ * cable.attach(httpServer);                    // serves ws://host/cable
+ * await cable.broadcast("room:1", "<turbo-stream …>");
+ * await cable.close();                         // every client gets server_restart, reconnect true
+ */
+export class CableServer {
+  readonly path: string;
+  readonly pubsub: PubSub;
+  readonly signer: Signer;
+  readonly logger: Logger;
+
+  readonly #channels = new Map<string, ChannelClass>();
+  readonly #connections = new Set<Connection>();
+  readonly #wss: WebSocketServer;
+  readonly #ownsPubSub: boolean;
+  readonly #host: ConnectionHost;
+  readonly #options: CableServerOptions;
+  readonly #attached: HttpServer[] = [];
+  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #drained = new Set<() => void>();
+  #ownServer: HttpServer | undefined;
+  #subscriptions = 0;
+  #closing = false;
+
+  constructor(options: CableServerOptions) {
+    this.#options = options;
+    this.path = options.path ?? cableDefaults.path;
+    this.logger = options.logger ?? silentLogger;
+    this.#ownsPubSub = !options.pubsub;
+    this.pubsub = options.pubsub ?? new MemoryPubSub({ logger: this.logger });
+    this.signer = options.signer ?? new Signer(options.secret ?? requireSecret());
+    for (const channel of options.channels) {
+      if (!channel.channelName) throw new TypeError(`channel class ${channel.name} has no static channelName`);
+      this.#channels.set(channel.channelName, channel);
+    }
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: Math.max(HARD_FRAME_CEILING, options.maxMessageBytes ?? 0),
+      perMessageDeflate: false,
+      handleProtocols: (offered) => selectProtocol(offered),
+    });
+    const cable: CableHandle = {
+      pubsub: this.pubsub,
+      signer: this.signer,
+      logger: this.logger,
+      broadcast: (stream, message) => this.broadcast(stream, message),
+    };
+    const authenticate = options.authenticate ?? (() => ({}));
+    this.#host = {
+      cable,
+      logger: this.logger,
+      maxMessageBytes: options.maxMessageBytes ?? cableDefaults.maxMessageBytes,
+      maxBufferedBytes: options.maxBufferedBytes ?? cableDefaults.maxBufferedBytes,
+      maxSubscriptions: options.maxSubscriptions ?? cableDefaults.maxSubscriptions,
+      channel: (name) => this.#channels.get(name),
+      authenticate,
+      subscriptionsChanged: (delta) => {
+        this.#subscriptions += delta;
+      },
+      closed: (connection) => this.#forget(connection),
+    };
+    this.#startTimers();
+  }
+
+  /** Serves the cable on `server` at `path`, through its `upgrade` event. */
+  attach(server: HttpServer): this {
+    server.on("upgrade", this.#onUpgrade);
+    this.#attached.push(server);
+    return this;
+  }
+
+  /** Standalone form: an HTTP server of its own that answers only the cable. Resolves to the bound port. */
+  async listen(port = 0, host = "127.0.0.1"): Promise<number> {
+    const server = createServer((_req, res) => {
+      res.writeHead(404, { "content-type": "text/plain" }).end("Page not found");
+    });
+    this.#ownServer = server;
+    this.attach(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => resolve());
+    });
+    const address = server.address();
+    return typeof address === "object" && address ? address.port : port;
+  }
+
+  /**
+   * Handles one upgrade request: for frameworks that route upgrades themselves.
+   * Returns false when the path is not the cable's, leaving the socket untouched.
+   */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const path = (request.url ?? "").split("?", 1)[0];
+    if (path !== this.path) return false;
+    if (this.#closing) {
+      refuse(socket, 503, "Server is shutting down");
+      return true;
+    }
+    const policy = this.#options.allowedOrigins ?? cableDefaults.allowedOrigins;
+    if (!originAllowed(policy, request)) {
+      this.logger.warn("origin refused", { origin: request.headers.origin, host: request.headers.host });
+      refuse(socket, 403, "Origin not allowed");
+      return true;
+    }
+    this.#wss.handleUpgrade(request, socket, head, (ws) => {
+      const connection = new Connection(ws, request, this.#host);
+      this.#connections.add(connection);
+    });
+    return true;
+  }
+
+  /** Publishes `message` (any JSON value; a string for Turbo) to every subscriber of `stream`. */
+  broadcast(stream: string, message: unknown): Promise<void> {
+    return this.pubsub.publish(stream, JSON.stringify(message ?? null));
+  }
+
+  /** Open sockets and confirmed subscriptions, as `/health` reports them. */
+  stats(): { connections: number; subscriptions: number } {
+    return { connections: this.#connections.size, subscriptions: this.#subscriptions };
+  }
+
+  /** Sends `disconnect` (`server_restart`, reconnect true) to every client; resolves once all are closed. */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    for (const timer of this.#timers) clearInterval(timer);
+    const drained = new Promise<void>((resolve) => {
+      if (this.#connections.size === 0) resolve();
+      else this.#drained.add(resolve);
+    });
+    for (const connection of this.#connections) connection.disconnect(Reasons.serverRestart, true);
+    await drained;
+    for (const server of this.#attached) server.off("upgrade", this.#onUpgrade);
+    this.#wss.close();
+    if (this.#ownServer) {
+      const server = this.#ownServer;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    if (this.#ownsPubSub) await this.pubsub.close();
+  }
+
+  #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    try {
+      if (!this.handleUpgrade(request, socket, head) && this.#onlyUpgradeListener(request)) {
+        refuse(socket, 404, "Page not found");
+      }
+    } catch (error) {
+      this.logger.error("upgrade failed", { error: String(error) });
+      socket.destroy();
+    }
+  };
+
+  #onlyUpgradeListener(request: IncomingMessage): boolean {
+    const server = this.#attached.find((s) => s === (request.socket as unknown as { server?: HttpServer }).server);
+    return (server ?? this.#attached[0])?.listenerCount("upgrade") === 1;
+  }
+
+  #forget(connection: Connection): void {
+    this.#connections.delete(connection);
+    if (this.#connections.size === 0) {
+      for (const resolve of this.#drained) resolve();
+      this.#drained.clear();
+    }
+  }
+
+  #startTimers(): void {
+    const pingEvery = this.#options.pingIntervalMs ?? cableDefaults.pingIntervalMs;
+    const probeEvery = this.#options.livenessIntervalMs ?? cableDefaults.livenessIntervalMs;
+    const ping = setInterval(() => {
+      const frame = pingFrame(Date.now());
+      for (const connection of this.#connections) if (connection.welcomed) connection.sendRaw(frame);
+    }, pingEvery);
+    const probe = setInterval(() => {
+      for (const connection of this.#connections) connection.probe();
+    }, probeEvery);
+    ping.unref();
+    probe.unref();
+    this.#timers.push(ping, probe);
+  }
+}
+
+function requireSecret(): string {
+  const secret = process.env.P2P_SECRET;
+  if (!secret) {
+    throw new TypeError("CableServer needs a signing secret: pass `secret` or `signer`, or set P2P_SECRET");
+  }
+  return secret;
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  const reason = status === 403 ? "Forbidden" : status === 404 ? "Not Found" : "Service Unavailable";
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${
+      Buffer.byteLength(text) + 1
+    }\r\n\r\n${text}\n`,
+  );
+}

@@ -1,0 +1,59 @@
+import { parseArgs } from "node:util";
+import { createDemoApp } from "../../examples/demo/app.js";
+import { consoleLogger } from "../cable/logger.js";
+import { UsageError } from "./run.js";
+
+const HELP = `usage: p2p-streams-channel demo [--port 3000] [--host 127.0.0.1] [--secret S] [--ice-server URL ...]
+
+Starts the demo: the one-to-many chat at /chat?name=NAME and mesh video rooms at /rooms/new,
+with the Action Cable signaling server at /cable and /health. Stops on SIGINT or SIGTERM.
+
+  --port N           port to listen on (default 3000; 0 picks a free one)
+  --host H           address to bind (default 127.0.0.1)
+  --secret S         signing secret (default P2P_SECRET, else a fresh one per run)
+  --ice-server URL   STUN/TURN URL handed to pages (repeatable; default none)
+  --log-level L      debug | info | warn | error (default info)`;
+
+export async function demoCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      port: { type: "string", default: "3000" },
+      host: { type: "string", default: "127.0.0.1" },
+      secret: { type: "string" },
+      "ice-server": { type: "string", multiple: true, default: [] },
+      "log-level": { type: "string", default: "info" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got "${values.port}"`);
+  const level = values["log-level"];
+  if (level !== "debug" && level !== "info" && level !== "warn" && level !== "error") {
+    throw new UsageError(`--log-level must be debug, info, warn or error, got "${level}"`);
+  }
+  const logger = consoleLogger(level);
+  const app = createDemoApp({
+    secret: values.secret,
+    logger,
+    iceServers: values["ice-server"].map((urls) => ({ urls })),
+  });
+  const url = await app.listen(port, values.host);
+  console.log(`listening on ${url}`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info("stopping", { signal });
+      resolve();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await app.close();
+  console.log("stopped");
+  return 0;
+}

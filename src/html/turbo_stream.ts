@@ -1,0 +1,42 @@
+import { SafeHtml, escapeHtml } from "./html.js";
+
+/** The Turbo Stream actions we render. There is no `morph` action (use `method: "morph"` on replace/update). */
+export type TurboStreamAction = "append" | "prepend" | "replace" | "update" | "remove" | "before" | "after";
+
+export interface TurboStreamOptions {
+  /** Element id of the target; or use `targets`. */
+  target?: string;
+  /** CSS selector for several targets. */
+  targets?: string;
+  /** For `replace` / `update`: `"morph"` uses idiomorph. */
+  method?: "morph";
+}
+
+/**
+ * Renders one `<turbo-stream>` element as Rails does: `<template>` for every action but `remove`.
+ * Returns a string, ready to broadcast (Turbo acts only on string messages).
+ */
+export function turboStream(action: TurboStreamAction, options: TurboStreamOptions, content?: SafeHtml | string): string {
+  const { target, targets, method } = options;
+  if (!target && !targets) throw new TypeError(`turbo-stream "${action}" needs a target or targets`);
+  if (content !== undefined && !(content instanceof SafeHtml)) {
+    throw new TypeError("turbo-stream content must be SafeHtml: build it with the html`` tag");
+  }
+  let attrs = `action="${action}"`;
+  if (target) attrs += ` target="${escapeHtml(target)}"`;
+  if (targets) attrs += ` targets="${escapeHtml(targets)}"`;
+  if (method) attrs += ` method="${escapeHtml(method)}"`;
+  if (action === "remove") return `<turbo-stream ${attrs}></turbo-stream>`;
+  return `<turbo-stream ${attrs}><template>${content ?? ""}</template></turbo-stream>`;
+}
+
+/** `append`, `prepend`, … as functions of (target, content). */
+export const turboStreams = {
+  append: (target: string, content: SafeHtml) => turboStream("append", { target }, content),
+  prepend: (target: string, content: SafeHtml) => turboStream("prepend", { target }, content),
+  replace: (target: string, content: SafeHtml) => turboStream("replace", { target }, content),
+  update: (target: string, content: SafeHtml) => turboStream("update", { target }, content),
+  before: (target: string, content: SafeHtml) => turboStream("before", { target }, content),
+  after: (target: string, content: SafeHtml) => turboStream("after", { target }, content),
+  remove: (target: string) => turboStream("remove", { target }),
+};

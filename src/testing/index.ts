@@ -1,0 +1,2 @@
+// Public API of `p2p-streams-channel/testing`: doubles for apps' own tests.
+export {};
