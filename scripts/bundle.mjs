@@ -5,7 +5,14 @@ import { build } from "esbuild";
 
 const started = Date.now();
 await mkdir("dist/browser", { recursive: true });
-const common = { bundle: true, format: "esm", platform: "browser", target: "es2022", sourcemap: true, logLevel: "warning" };
+const common = {
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  sourcemap: true,
+  logLevel: "warning",
+};
 await Promise.all([
   build({ ...common, entryPoints: ["src/client/index.ts"], outfile: "dist/browser/p2p-streams-channel.js" }),
   build({ ...common, entryPoints: ["examples/demo/client/index.ts"], outfile: "dist/browser/demo.js" }),

@@ -1,14 +1,21 @@
-import { type Server, createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { ChannelClass } from "../../src/cable/channel.js";
 import { type Logger, silentLogger } from "../../src/cable/logger.js";
 import { CableServer } from "../../src/cable/server.js";
 import { Signer } from "../../src/cable/signer.js";
+import { RoomChannel } from "../../src/channels/room_channel.js";
+import { RoomSignalingChannel } from "../../src/channels/room_signaling_channel.js";
+import { createSignalingChannel } from "../../src/channels/signaling_channel.js";
 import { TurboStreamsChannel } from "../../src/channels/turbo_streams_channel.js";
 import type { PubSub } from "../../src/pubsub/adapter.js";
-import { type DemoContext, type Route, match, notFound } from "./router.js";
+import { type Adapters, createAdapters } from "../../src/server/adapters.js";
+import { MemorySessionStore } from "../../src/store/memory.js";
+import { type DemoContext, match, notFound, type Route } from "./router.js";
 import { assetRoutes } from "./routes/assets.js";
+import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes } from "./routes/health.js";
 import { homeRoutes } from "./routes/home.js";
+import { roomRoutes } from "./routes/rooms.js";
 
 export interface DemoOptions {
   /** Signing secret; when absent a fresh one is generated for this run (and logged as such). */
@@ -17,6 +24,8 @@ export interface DemoOptions {
   /** ICE servers for the pages. Default none: peers on one host or LAN need none. */
   iceServers?: RTCIceServer[];
   pubsub?: PubSub;
+  /** Redis URL: Redis pub/sub and session store, so N demo processes sharing one Redis act as one. */
+  redisUrl?: string;
   /** Extra channels and routes, for apps that build on the demo. */
   channels?: ChannelClass[];
   routes?: Route[];
@@ -25,6 +34,8 @@ export interface DemoOptions {
 export interface DemoApp {
   readonly server: Server;
   readonly cable: CableServer;
+  /** The Redis adapters when `redisUrl` was given (closed by `close`). */
+  readonly adapters: Adapters | undefined;
   /** Binds and resolves to the URL it listens on. */
   listen(port: number, host: string): Promise<string>;
   /** Closes the cable (clients told `server_restart`) and the HTTP server. */
@@ -38,10 +49,27 @@ export function createDemoApp(options: DemoOptions = {}): DemoApp {
   if (!secret) logger.info("no secret given: generated one for this run (tokens die with the process)");
   const signer = new Signer(secret ?? Signer.generateSecret());
 
-  const routes: Route[] = [...homeRoutes, ...healthRoutes, ...assetRoutes, ...(options.routes ?? [])];
-  const channels: ChannelClass[] = [TurboStreamsChannel, ...(options.channels ?? [])];
-  const cable = new CableServer({ channels, signer, logger, pubsub: options.pubsub });
-  const context: DemoContext = { cable, logger, iceServers: options.iceServers ?? [], services: {} };
+  const routes: Route[] = [
+    ...homeRoutes,
+    ...healthRoutes,
+    ...assetRoutes,
+    ...roomRoutes,
+    ...chatRoutes,
+    ...(options.routes ?? []),
+  ];
+  const adapters = options.redisUrl ? createAdapters({ redisUrl: options.redisUrl, logger }) : undefined;
+  // Sessions: the shared Redis store with N processes, this process's memory otherwise.
+  const signaling = createSignalingChannel({ store: adapters?.store ?? new MemorySessionStore() });
+  const channels: ChannelClass[] = [
+    TurboStreamsChannel,
+    RoomChannel,
+    RoomSignalingChannel,
+    signaling,
+    ...(options.channels ?? []),
+  ];
+  const cable = new CableServer({ channels, signer, logger, pubsub: options.pubsub ?? adapters?.pubsub });
+  const services: Record<string, unknown> = adapters?.store ? { store: adapters.store } : {};
+  const context: DemoContext = { cable, logger, iceServers: options.iceServers ?? [], services };
 
   const server = createServer((request, response) => {
     const path = (request.url ?? "/").split("?", 1)[0]!;
@@ -58,6 +86,7 @@ export function createDemoApp(options: DemoOptions = {}): DemoApp {
   return {
     server,
     cable,
+    adapters,
     async listen(port, host) {
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
@@ -69,6 +98,7 @@ export function createDemoApp(options: DemoOptions = {}): DemoApp {
     },
     async close() {
       await cable.close();
+      await adapters?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

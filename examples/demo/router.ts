@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { CableServer } from "../../src/cable/server.js";
 import type { Logger } from "../../src/cable/logger.js";
+import type { CableServer } from "../../src/cable/server.js";
 import type { SafeHtml } from "../../src/html/html.js";
 
 /** What every demo route gets besides the request. */
@@ -17,7 +17,12 @@ export interface Route {
   method: "GET" | "POST";
   /** Exact path, or a pattern whose groups are handed to `handle`. */
   path: string | RegExp;
-  handle(request: IncomingMessage, response: ServerResponse, params: string[], context: DemoContext): void | Promise<void>;
+  handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    params: string[],
+    context: DemoContext,
+  ): void | Promise<void>;
 }
 
 export function sendHtml(response: ServerResponse, page: SafeHtml | string, status = 200): void {
@@ -43,7 +48,11 @@ export function notFound(response: ServerResponse): void {
 }
 
 /** Finds the route for a request: the first whose method and path match. */
-export function match(routes: readonly Route[], method: string, path: string): { route: Route; params: string[] } | null {
+export function match(
+  routes: readonly Route[],
+  method: string,
+  path: string,
+): { route: Route; params: string[] } | null {
   for (const route of routes) {
     if (route.method !== method) continue;
     if (typeof route.path === "string") {

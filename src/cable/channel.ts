@@ -1,6 +1,7 @@
+import type { PubSub } from "../pubsub/adapter.js";
+import { P2pError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { dataFrame, quote } from "./protocol.js";
-import type { PubSub } from "../pubsub/adapter.js";
 import type { Signer } from "./signer.js";
 
 /** What a channel may do with the connection it lives on. */
@@ -10,7 +11,11 @@ export interface ConnectionHandle {
   /** Whatever `authenticate` returned for this socket. */
   readonly identity: Readonly<Record<string, unknown>>;
   /** The upgrade request's origin, URL and remote address, for logs and checks. */
-  readonly request: { readonly url: string; readonly origin: string | undefined; readonly address: string | undefined };
+  readonly request: {
+    readonly url: string;
+    readonly origin: string | undefined;
+    readonly address: string | undefined;
+  };
   /** Sends a raw frame (already JSON). Used by channels; apps use `transmit`. */
   send(frame: string): void;
   /** Sends `disconnect` with this reason and closes the socket. */
@@ -143,7 +148,13 @@ export abstract class Channel {
     const live = this.#streams.get(stream);
     if (!live) return;
     this.#streams.delete(stream);
-    await (await live)();
+    let stop: () => Promise<void>;
+    try {
+      stop = await live;
+    } catch {
+      return; // never went live (the pub/sub refused it): nothing to stop
+    }
+    await stop();
   }
 
   async stopAllStreams(): Promise<void> {
@@ -159,12 +170,19 @@ export abstract class Channel {
       await Promise.all(this.#streams.values());
     } catch (error) {
       this.logger.error("subscribed failed", { channel: this.params.channel, error: String(error) });
-      this.#rejection ??= { reason: "action_failed", message: "the server could not subscribe you" };
+      // A P2pError (e.g. `pubsub_unavailable`) is meant for the client: pass its reason on.
+      this.#rejection ??=
+        error instanceof P2pError
+          ? { reason: error.reason, message: error.message }
+          : { reason: "action_failed", message: "the server could not subscribe you" };
     }
     if (this.#rejection) {
       this.#held = undefined;
       const { reason, message } = this.#rejection;
-      if (reason) this.connection.send(dataFrame(this.#identifierJson, JSON.stringify({ type: "error", reason, message })));
+      if (reason)
+        this.connection.send(
+          dataFrame(this.#identifierJson, JSON.stringify({ type: "error", reason, message })),
+        );
       await this._close();
       this.#state = "rejected";
       return "rejected";
@@ -201,7 +219,10 @@ export abstract class Channel {
   #deliver(payload: string): void {
     const frame = dataFrame(this.#identifierJson, payload);
     if (this.#state === "confirmed") this.connection.send(frame);
-    else if (this.#state === "pending") (this.#held ??= []).push(frame);
+    else if (this.#state === "pending") {
+      this.#held ??= [];
+      this.#held.push(frame);
+    }
   }
 
   #runCallback(stream: string, callback: (message: unknown) => void, payload: string): void {

@@ -4,7 +4,6 @@ import type { CableHandle, Channel, ChannelClass, ConnectionHandle } from "./cha
 import { P2pError, Reasons } from "./errors.js";
 import type { Logger } from "./logger.js";
 import {
-  WELCOME,
   confirmFrame,
   disconnectFrame,
   parseActionData,
@@ -12,6 +11,7 @@ import {
   parseIdentifier,
   quote,
   rejectFrame,
+  WELCOME,
 } from "./protocol.js";
 
 export type Identity = Readonly<Record<string, unknown>>;
@@ -61,11 +61,14 @@ export class Connection implements ConnectionHandle {
       origin: request.headers.origin,
       address: request.socket.remoteAddress,
     };
-    // Frames that arrive before `welcome` wait in the queue behind authentication.
-    this.#enqueue(() => this.#open(request));
+    // Frames that arrive before `welcome` wait in the queue behind authentication. The task is
+    // built in its own scope: a closure here would keep the upgrade request alive with the socket.
+    this.#enqueue(this.#opener(request));
     socket.on("message", (data, isBinary) => this.#received(data as Buffer, isBinary));
     socket.on("close", () => this.#socketClosed());
-    socket.on("error", (error) => this.#host.logger.warn("socket error", { connection: this.id, error: error.message }));
+    socket.on("error", (error) =>
+      this.#host.logger.warn("socket error", { connection: this.id, error: error.message }),
+    );
     socket.on("pong", () => {
       this.alive = true;
     });
@@ -79,7 +82,10 @@ export class Connection implements ConnectionHandle {
     const socket = this.#socket;
     if (socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > this.#host.maxBufferedBytes) {
-      this.#host.logger.warn("slow client disconnected", { connection: this.id, buffered: socket.bufferedAmount });
+      this.#host.logger.warn("slow client disconnected", {
+        connection: this.id,
+        buffered: socket.bufferedAmount,
+      });
       this.disconnect(Reasons.tooSlow, true);
       return;
     }
@@ -145,6 +151,10 @@ export class Connection implements ConnectionHandle {
     }
   }
 
+  #opener(request: IncomingMessage): Task {
+    return () => this.#open(request);
+  }
+
   async #open(request: IncomingMessage): Promise<void> {
     let identity: Identity | null;
     try {
@@ -183,17 +193,25 @@ export class Connection implements ConnectionHandle {
     if (!ChannelType) {
       this.#host.logger.warn("subscription rejected", {
         connection: this.id,
-        error: `Unknown channel ${quote(parsed.channel)} in subscribe identifier`,
+        error: `Unknown channel "${quote(parsed.channel)}" in subscribe identifier`,
       });
       this.send(rejectFrame(identifierJson));
       return;
     }
     if (this.#subscriptions.size >= this.#host.maxSubscriptions) {
-      this.#host.logger.warn("subscription rejected", { connection: this.id, error: "too many subscriptions" });
+      this.#host.logger.warn("subscription rejected", {
+        connection: this.id,
+        error: "too many subscriptions",
+      });
       this.send(rejectFrame(identifierJson));
       return;
     }
-    const channel = new ChannelType({ connection: this, cable: this.#host.cable, identifier, params: parsed.params });
+    const channel = new ChannelType({
+      connection: this,
+      cable: this.#host.cable,
+      identifier,
+      params: parsed.params,
+    });
     this.#subscriptions.set(identifier, channel);
     const outcome = await channel._subscribe();
     if (outcome === "rejected" || this.#closing) {
@@ -210,7 +228,10 @@ export class Connection implements ConnectionHandle {
   async #unsubscribe(identifier: string): Promise<void> {
     const channel = this.#subscriptions.get(identifier);
     if (!channel) {
-      this.#host.logger.debug("unsubscribe for unknown identifier", { connection: this.id, identifier: quote(identifier) });
+      this.#host.logger.debug("unsubscribe for unknown identifier", {
+        connection: this.id,
+        identifier: quote(identifier),
+      });
       return;
     }
     this.#subscriptions.delete(identifier);
@@ -220,7 +241,7 @@ export class Connection implements ConnectionHandle {
 
   #perform(identifier: string, data: string): void | Promise<void> {
     const channel = this.#subscriptions.get(identifier);
-    if (!channel || channel.state !== "confirmed") {
+    if (channel?.state !== "confirmed") {
       this.#host.logger.warn("message for a subscription that is not confirmed", {
         connection: this.id,
         identifier: quote(identifier),
@@ -237,14 +258,15 @@ export class Connection implements ConnectionHandle {
     const actions = (channel.constructor as ChannelClass).actions;
     const method = (channel as unknown as Record<string, unknown>)[action];
     if (!actions.includes(action) || typeof method !== "function") {
-      const message = `Unknown action ${quote(action)} for ${quote(channel.params.channel)}`;
+      const message = `Unknown action "${quote(action)}" for "${quote(channel.params.channel)}"`;
       this.#host.logger.warn("unknown action", { connection: this.id, action: quote(action) });
       channel.transmitError(Reasons.unknownAction, message);
       return;
     }
     try {
       const result = method.call(channel, payload);
-      if (result instanceof Promise) return result.catch((error) => this.#actionFailed(channel, action, error));
+      if (result instanceof Promise)
+        return result.catch((error) => this.#actionFailed(channel, action, error));
     } catch (error) {
       this.#actionFailed(channel, action, error);
     }
@@ -257,7 +279,7 @@ export class Connection implements ConnectionHandle {
       return;
     }
     this.#host.logger.error("action failed", { connection: this.id, action, error: String(error) });
-    channel.transmitError(Reasons.actionFailed, `The ${quote(action)} action failed on the server`);
+    channel.transmitError(Reasons.actionFailed, `The "${quote(action)}" action failed on the server`);
   }
 
   // ── queue and teardown ───────────────────────────────────────────────

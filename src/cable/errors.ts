@@ -21,6 +21,11 @@ export const Reasons = {
   rateLimited: "rate_limited",
   tooManySubscriptions: "too_many_subscriptions",
   storeUnavailable: "store_unavailable",
+  negotiationFailed: "negotiation_failed",
+  mediaUnavailable: "media_unavailable",
+  pubsubUnavailable: "pubsub_unavailable",
+  channelClosed: "channel_closed",
+  notHost: "not_host",
 } as const;
 
 export type Reason = (typeof Reasons)[keyof typeof Reasons];

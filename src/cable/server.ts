@@ -1,4 +1,4 @@
-import { type IncomingMessage, type Server as HttpServer, createServer } from "node:http";
+import { createServer, type Server as HttpServer, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { PubSub } from "../pubsub/adapter.js";
@@ -93,7 +93,8 @@ export class CableServer {
     this.pubsub = options.pubsub ?? new MemoryPubSub({ logger: this.logger });
     this.signer = options.signer ?? new Signer(options.secret ?? requireSecret());
     for (const channel of options.channels) {
-      if (!channel.channelName) throw new TypeError(`channel class ${channel.name} has no static channelName`);
+      if (!channel.channelName)
+        throw new TypeError(`channel class ${channel.name} has no static channelName`);
       this.#channels.set(channel.channelName, channel);
     }
     this.#wss = new WebSocketServer({
@@ -213,7 +214,9 @@ export class CableServer {
   };
 
   #onlyUpgradeListener(request: IncomingMessage): boolean {
-    const server = this.#attached.find((s) => s === (request.socket as unknown as { server?: HttpServer }).server);
+    const server = this.#attached.find(
+      (s) => s === (request.socket as unknown as { server?: HttpServer }).server,
+    );
     return (server ?? this.#attached[0])?.listenerCount("upgrade") === 1;
   }
 

@@ -87,7 +87,8 @@ export class Signer {
   }
 
   #open(token: unknown): unknown {
-    if (typeof token !== "string" || token.length < DIGEST_HEX_LENGTH + 3 || token.length > 16_384) return null;
+    if (typeof token !== "string" || token.length < DIGEST_HEX_LENGTH + 3 || token.length > 16_384)
+      return null;
     const separator = token.length - DIGEST_HEX_LENGTH - 2;
     if (token.slice(separator, separator + 2) !== "--") return null;
     const data = token.slice(0, separator);

@@ -3,7 +3,7 @@ import { createDemoApp } from "../../examples/demo/app.js";
 import { consoleLogger } from "../cable/logger.js";
 import { UsageError } from "./run.js";
 
-const HELP = `usage: p2p-streams-channel demo [--port 3000] [--host 127.0.0.1] [--secret S] [--ice-server URL ...]
+const HELP = `usage: p2p-streams-channel demo [--port 3000] [--host 127.0.0.1] [--secret S] [--ice-server URL ...] [--redis URL]
 
 Starts the demo: the one-to-many chat at /chat?name=NAME and mesh video rooms at /rooms/new,
 with the Action Cable signaling server at /cable and /health. Stops on SIGINT or SIGTERM.
@@ -12,7 +12,9 @@ with the Action Cable signaling server at /cable and /health. Stops on SIGINT or
   --host H           address to bind (default 127.0.0.1)
   --secret S         signing secret (default P2P_SECRET, else a fresh one per run)
   --ice-server URL   STUN/TURN URL handed to pages (repeatable; default none)
-  --log-level L      debug | info | warn | error (default info)`;
+  --log-level L      debug | info | warn | error (default info)
+  --redis URL        share pub/sub and sessions through Redis (default REDIS_URL, else in-process),
+                     so several demo processes behind one load balancer act as one`;
 
 export async function demoCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -24,6 +26,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       secret: { type: "string" },
       "ice-server": { type: "string", multiple: true, default: [] },
       "log-level": { type: "string", default: "info" },
+      redis: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -32,16 +35,22 @@ export async function demoCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got "${values.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be 0-65535, got "${values.port}"`);
   const level = values["log-level"];
   if (level !== "debug" && level !== "info" && level !== "warn" && level !== "error") {
     throw new UsageError(`--log-level must be debug, info, warn or error, got "${level}"`);
+  }
+  const redisUrl = values.redis ?? (process.env.REDIS_URL || undefined);
+  if (redisUrl !== undefined && !/^rediss?:\/\/./.test(redisUrl)) {
+    throw new UsageError(`--redis must be a redis:// or rediss:// URL, got "${redisUrl}"`);
   }
   const logger = consoleLogger(level);
   const app = createDemoApp({
     secret: values.secret,
     logger,
     iceServers: values["ice-server"].map((urls) => ({ urls })),
+    redisUrl,
   });
   const url = await app.listen(port, values.host);
   console.log(`listening on ${url}`);

@@ -1,10 +1,15 @@
 import { parseArgs } from "node:util";
 import { demoCommand } from "./demo.js";
+import { generateCommand } from "./generate.js";
 
 export type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; run: Command }> = {
   demo: { summary: "start the demo app (chat sessions and video rooms) on one port", run: demoCommand },
+  generate: {
+    summary: "generate controller NAME: a Stimulus P2pController skeleton",
+    run: (args) => generateCommand(args),
+  },
 };
 
 const USAGE = () => `usage: p2p-streams-channel <command> [options]

@@ -1,5 +1,5 @@
 import type { Signer } from "../cable/signer.js";
-import { type SafeHtml, attributes, html } from "./html.js";
+import { attributes, html, type SafeHtml } from "./html.js";
 
 export const TURBO_STREAMS_CHANNEL = "Turbo::StreamsChannel";
 

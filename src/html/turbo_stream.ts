@@ -1,4 +1,4 @@
-import { SafeHtml, escapeHtml } from "./html.js";
+import { escapeHtml, SafeHtml } from "./html.js";
 
 /** The Turbo Stream actions we render. There is no `morph` action (use `method: "morph"` on replace/update). */
 export type TurboStreamAction = "append" | "prepend" | "replace" | "update" | "remove" | "before" | "after";
@@ -16,7 +16,11 @@ export interface TurboStreamOptions {
  * Renders one `<turbo-stream>` element as Rails does: `<template>` for every action but `remove`.
  * Returns a string, ready to broadcast (Turbo acts only on string messages).
  */
-export function turboStream(action: TurboStreamAction, options: TurboStreamOptions, content?: SafeHtml | string): string {
+export function turboStream(
+  action: TurboStreamAction,
+  options: TurboStreamOptions,
+  content?: SafeHtml | string,
+): string {
   const { target, targets, method } = options;
   if (!target && !targets) throw new TypeError(`turbo-stream "${action}" needs a target or targets`);
   if (content !== undefined && !(content instanceof SafeHtml)) {

@@ -1,8 +1,13 @@
 import { existsSync } from "node:fs";
 import type { TestContext } from "node:test";
-import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
-const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
+const CANDIDATES = [
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+  "/usr/bin/google-chrome",
+  "/usr/bin/google-chrome-stable",
+];
 
 /** Where Chromium is: CHROME_PATH, then the usual install paths; `null` when nowhere. */
 export function findChromium(): string | null {
@@ -83,6 +88,8 @@ export async function waitInPage<A>(
     // biome-ignore lint/suspicious/noExplicitAny: playwright's PageFunction typing cannot express a generic arg here
     await page.waitForFunction(predicate as any, arg, { timeout: timeoutMs, polling: 50 });
   } catch (error) {
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${description} (${page.url()})`, { cause: error });
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${description} (${page.url()})`, {
+      cause: error,
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { type Route, notFound } from "../router.js";
+import { notFound, type Route } from "../router.js";
 
 // Works from the sources (tsx) and from dist/: both sit two levels below the package root.
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url)).replace(/dist\/$/, "");

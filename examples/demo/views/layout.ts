@@ -1,4 +1,4 @@
-import { type SafeHtml, html } from "../../../src/html/html.js";
+import { html, type SafeHtml } from "../../../src/html/html.js";
 import { actionCableMetaTag } from "../../../src/html/tags.js";
 
 /** The page shell of every demo page: the cable URL meta tag and the demo bundle. */

@@ -1,0 +1,92 @@
+import { SERVER_KINDS, type ServerKind } from "../kinds.js";
+
+export const FIGURES = ["relay", "fanout", "memory", "accept"] as const;
+export type Figure = (typeof FIGURES)[number];
+
+/** Everything a run measures and how long, from the command line. Quick mode fits in two minutes. */
+export interface Settings {
+  quick: boolean;
+  /** Rewrite bench/RESULTS.md (default for full runs; quick runs only with --write). */
+  write: boolean;
+  /** Start each server with `--cpu-prof` into bench/profiles/. */
+  profile: boolean;
+  servers: ServerKind[];
+  figures: Figure[];
+  relay: { trials: number; pairs: number; inFlight: number[]; warmupMs: number; windowMs: number };
+  fanout: { trials: number; subscribers: number; broadcasts: number };
+  memory: { trials: number; counts: number[]; parallel: number };
+  accept: { trials: number; connections: number; parallel: number };
+  /** The arguments as given, for the "command" line of RESULTS.md. */
+  args: string[];
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+  --quick               short windows and fewer trials (under 2 minutes)
+  --trials=N            trials per figure (default 5, memory 3; quick: relay 2, others 1)
+  --window=MS           measured window of the relay figure (default 10000, quick 1500)
+  --servers=a,b         subset of ${SERVER_KINDS.join(",")}
+  --figures=a,b         subset of ${FIGURES.join(",")}
+  --write / --no-write  rewrite bench/RESULTS.md (default: full runs write, quick runs do not)
+  --profile             --cpu-prof every server process into bench/profiles/
+  --help`;
+
+/** Parses argv; throws a TypeError quoting the first bad argument. */
+export function parseSettings(args: string[]): Settings | "help" {
+  const flags = new Map<string, string>();
+  for (const arg of args) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) throw new TypeError(`unexpected argument "${arg}"\n${USAGE}`);
+    flags.set(match[1]!, match[2] ?? "");
+  }
+  const known = new Set([
+    "quick",
+    "trials",
+    "window",
+    "servers",
+    "figures",
+    "write",
+    "no-write",
+    "profile",
+    "help",
+  ]);
+  for (const name of flags.keys())
+    if (!known.has(name)) throw new TypeError(`unknown option "--${name}"\n${USAGE}`);
+  if (flags.has("help")) return "help";
+  const quick = flags.has("quick");
+  const trials = flags.has("trials") ? positive("trials", flags.get("trials")!) : undefined;
+  return {
+    quick,
+    write: flags.has("write") || (!quick && !flags.has("no-write")),
+    profile: flags.has("profile"),
+    servers: subset("servers", flags.get("servers"), SERVER_KINDS),
+    figures: subset("figures", flags.get("figures"), FIGURES),
+    relay: {
+      trials: trials ?? (quick ? 2 : 5),
+      pairs: 200,
+      inFlight: [1, 8],
+      warmupMs: quick ? 500 : 1000,
+      windowMs: flags.has("window") ? positive("window", flags.get("window")!) : quick ? 1500 : 10_000,
+    },
+    fanout: { trials: trials ?? (quick ? 1 : 5), subscribers: 1000, broadcasts: quick ? 50 : 200 },
+    memory: { trials: trials ?? (quick ? 1 : 3), counts: [1000, 5000], parallel: 100 },
+    accept: { trials: trials ?? (quick ? 1 : 5), connections: quick ? 1000 : 2000, parallel: 100 },
+    args,
+  };
+}
+
+function positive(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new TypeError(`--${name} needs a positive integer, got "${text}"`);
+  return value;
+}
+
+function subset<T extends string>(name: string, text: string | undefined, all: readonly T[]): T[] {
+  if (text === undefined || text === "") return [...all];
+  const chosen = text.split(",");
+  for (const item of chosen) {
+    if (!all.includes(item as T))
+      throw new TypeError(`--${name}: unknown "${item}", expected some of ${all.join(",")}`);
+  }
+  return all.filter((item) => chosen.includes(item));
+}

@@ -1,0 +1,9 @@
+// Server under test: our Action Cable server with the bench relay channel, default options
+// (memory pub/sub, 3 s JSON pings, 15 s liveness probes), as an app would run it.
+import { CableServer } from "../../src/server/index.js";
+import { announce } from "./control.js";
+import { BenchRelayChannel } from "./relay_channel.js";
+
+const cable = new CableServer({ channels: [BenchRelayChannel], secret: "bench-secret-0123456789abcdef" });
+const port = await cable.listen(0, "127.0.0.1");
+await announce("cable", port);

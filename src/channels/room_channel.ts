@@ -1,0 +1,68 @@
+import { Channel } from "../cable/channel.js";
+import { P2pError, Reasons } from "../cable/errors.js";
+import { mediumId, mediumPartial } from "../html/medium_partial.js";
+import { turboStreams } from "../html/turbo_stream.js";
+import { isSafeId, type RoomIdentity, roomStreams, verifyRoomToken } from "./room_token.js";
+
+/** Presence messages of a room, as clients receive them on `RoomChannel`. */
+export type RoomPresenceMessage = { type: "joined"; from: string } | { type: "left"; from: string };
+
+/**
+ * Presence and greetings of a mesh video room (seed 002). Identifier
+ * `{"channel":"RoomChannel","token":"<signed room token>"}`; the token names the room and the client.
+ *
+ * - subscribe: `{type:"joined", from}` to everyone in the room;
+ * - `greet {to, reply?}`: appends the caller's media element (`#medium_<from>`) into `#media` on
+ *   `to`'s personal Turbo stream only; `from` is always the verified caller;
+ * - unsubscribe (leave, tab closed): a Turbo Stream `remove` of `#medium_<from>` to the room, and
+ *   `{type:"left", from}` on presence.
+ */
+export class RoomChannel extends Channel {
+  static override readonly channelName = "RoomChannel";
+  static override readonly actions: readonly string[] = ["greet"];
+
+  #identity: RoomIdentity | undefined;
+
+  override async subscribed(): Promise<void> {
+    try {
+      this.#identity = verifyRoomToken(this.cable.signer, this.params.token);
+    } catch (error) {
+      const reason = error instanceof P2pError ? error.reason : Reasons.invalidToken;
+      this.logger.info("room subscription rejected", { connection: this.connection.id, reason });
+      this.reject(reason, error instanceof Error ? error.message : "invalid room token");
+      return;
+    }
+    const { roomId, clientId } = this.#identity;
+    await this.streamFrom(roomStreams.presence(roomId));
+    await this.broadcast(roomStreams.presence(roomId), {
+      type: "joined",
+      from: clientId,
+    } satisfies RoomPresenceMessage);
+  }
+
+  override async unsubscribed(): Promise<void> {
+    const identity = this.#identity;
+    if (!identity || this.rejected) return;
+    const { roomId, clientId } = identity;
+    await this.broadcast(roomStreams.room(roomId), turboStreams.remove(mediumId(clientId)));
+    await this.broadcast(roomStreams.presence(roomId), {
+      type: "left",
+      from: clientId,
+    } satisfies RoomPresenceMessage);
+  }
+
+  /** Shows the caller to `to`: the Turbo Stream append of the caller's media element. */
+  async greet(data: Record<string, unknown>): Promise<void> {
+    const { roomId, clientId } = this.#identity!;
+    const to = data.to;
+    if (!isSafeId(to)) {
+      throw new P2pError(
+        Reasons.invalidMessage,
+        `greet needs "to": a client id, got ${JSON.stringify(to) ?? "nothing"}`,
+      );
+    }
+    if (to === clientId) throw new P2pError(Reasons.invalidMessage, "a client cannot greet itself");
+    const element = mediumPartial(clientId, { reply: data.reply === true });
+    await this.broadcast(roomStreams.client(roomId, to), turboStreams.append("media", element));
+  }
+}

@@ -1,0 +1,202 @@
+import { P2pError, Reasons } from "../cable/errors.js";
+import type { ClientLogger } from "./room/emitter.js";
+import { P2pSession } from "./session/p2p_session.js";
+import type {
+  P2pSessionOptions,
+  PeerStates,
+  SessionData,
+  SessionMessage,
+  SessionState,
+} from "./session/types.js";
+
+type StateDetail = { state: SessionState; peerId: string; hostPeerId: string | null; iamHost: boolean };
+/** `p2p:negotiating`, `p2p:connecting`, `p2p:connected`, `p2p:disconnected`, `p2p:closed`: this page's state changed. */
+export type P2pStateEvent = CustomEvent<StateDetail>;
+/** `p2p:error`: something failed; `reason` is a stable code (docs/reference.md). */
+export type P2pErrorEvent = CustomEvent<{
+  reason: string;
+  message: string;
+  peerId?: string;
+  error: P2pError;
+}>;
+/** `p2p:message`: data a peer sent (`type` `Data`) or the host's status map (`Data.Connection.State`). */
+export type P2pMessageEvent = CustomEvent<SessionMessage>;
+/** `p2p:peers`: the status map changed (peer id → state). */
+export type P2pPeersEvent = CustomEvent<PeerStates>;
+/** `p2p:host`: a host was elected. */
+export type P2pHostEvent = CustomEvent<{ hostPeerId: string; iamHost: boolean }>;
+/** `p2p:stream`: a remote peer's media arrived. */
+export type P2pStreamEvent = CustomEvent<{ peerId: string; stream: MediaStream }>;
+
+export interface P2pFrameEventMap {
+  "p2p:negotiating": P2pStateEvent;
+  "p2p:connecting": P2pStateEvent;
+  "p2p:connected": P2pStateEvent;
+  "p2p:disconnected": P2pStateEvent;
+  "p2p:closed": P2pStateEvent;
+  "p2p:error": P2pErrorEvent;
+  "p2p:message": P2pMessageEvent;
+  "p2p:peers": P2pPeersEvent;
+  "p2p:host": P2pHostEvent;
+  "p2p:stream": P2pStreamEvent;
+}
+
+/** Dispatches one `p2p:*` event: bubbling, so apps (and Stimulus actions) listen on any ancestor. */
+export function dispatchP2pEvent<K extends keyof P2pFrameEventMap>(
+  target: EventTarget,
+  name: K,
+  detail: P2pFrameEventMap[K]["detail"],
+): P2pFrameEventMap[K] {
+  const event = new CustomEvent(name, { detail, bubbles: true }) as P2pFrameEventMap[K];
+  target.dispatchEvent(event);
+  return event;
+}
+
+const consoleLogger: ClientLogger = {
+  debug() {},
+  info() {},
+  warn: (message, details) => console.warn(`[p2p-frame] ${message}`, details ?? ""),
+  error: (message, details) => console.error(`[p2p-frame] ${message}`, details ?? ""),
+};
+
+// Node (server-side rendering, unit tests) has no HTMLElement: the class must still load there.
+const Base = (typeof HTMLElement === "undefined" ? class {} : HTMLElement) as typeof HTMLElement;
+
+/**
+ * `<p2p-frame>`: one page's place in a one-to-many session. Reads its attributes, runs a
+ * `P2pSession` while it is in the document and re-dispatches the session's events as `p2p:*` DOM
+ * events. Rendered by the server's `p2pFrameTag` with a signed token.
+ *
+ * @example
+ * <p2p-frame session-id="chat-1" peer-id="alice" token="…" config='{"heartbeat":{"intervalMs":500,"idleTimeoutMs":2000}}'>
+ *   <div data-controller="chat">…</div>
+ * </p2p-frame>
+ * frame.addEventListener("p2p:message", ({ detail }) => console.log(detail.senderId, detail.data));
+ */
+export class P2pFrameElement extends Base {
+  /** Options every frame's session starts with (a seam for tests and apps: logger, consumer…). */
+  static defaults: Partial<P2pSessionOptions> = { logger: consoleLogger };
+  #session: P2pSession | null = null;
+
+  connectedCallback(): void {
+    if (this.#session) return;
+    let options: P2pSessionOptions;
+    try {
+      options = { ...P2pFrameElement.defaults, ...this.#readOptions() };
+    } catch (error) {
+      const p2pError = error as P2pError;
+      dispatchP2pEvent(this, "p2p:error", {
+        reason: p2pError.reason,
+        message: p2pError.message,
+        error: p2pError,
+      });
+      return;
+    }
+    const session = new P2pSession(options);
+    this.#session = session;
+    session.on("state", ({ state }) => {
+      if (state !== "failed") dispatchP2pEvent(this, `p2p:${state}`, this.#stateDetail(state));
+    });
+    session.on("error", ({ error, peerId }) =>
+      dispatchP2pEvent(this, "p2p:error", { reason: error.reason, message: error.message, peerId, error }),
+    );
+    session.on("message", (message) => dispatchP2pEvent(this, "p2p:message", message));
+    session.on("peers", (states) => dispatchP2pEvent(this, "p2p:peers", states));
+    session.on("host", (detail) => dispatchP2pEvent(this, "p2p:host", detail));
+    session.on("stream", (detail) => dispatchP2pEvent(this, "p2p:stream", detail));
+    session.start();
+  }
+
+  disconnectedCallback(): void {
+    // A frame moved within the page (connected again in the same task) keeps its session.
+    queueMicrotask(() => {
+      if (!this.isConnected) this.close();
+    });
+  }
+
+  get session(): P2pSession | null {
+    return this.#session;
+  }
+  get peerId(): string | null {
+    return this.#session?.peerId ?? this.getAttribute("peer-id");
+  }
+  get hostPeerId(): string | null {
+    return this.#session?.hostPeerId ?? null;
+  }
+  get iamHost(): boolean {
+    return this.#session?.iamHost ?? false;
+  }
+  get state(): SessionState | null {
+    return this.#session?.state ?? null;
+  }
+  get peers(): PeerStates {
+    return this.#session?.peers ?? {};
+  }
+
+  /** Sends to every peer of the session (this one included). */
+  send(data: SessionData): Promise<void> {
+    return this.#session ? this.#session.send(data) : Promise.resolve();
+  }
+
+  addStream(stream: MediaStream): void {
+    this.#session?.addStream(stream);
+  }
+
+  close(): void {
+    this.#session?.close();
+    this.#session = null;
+  }
+
+  #stateDetail(state: SessionState): StateDetail {
+    return { state, peerId: this.peerId ?? "", hostPeerId: this.hostPeerId, iamHost: this.iamHost };
+  }
+
+  #readOptions(): P2pSessionOptions {
+    const required = (name: string): string => {
+      const value = this.getAttribute(name);
+      if (!value) throw new P2pError(Reasons.invalidMessage, `<p2p-frame> needs a "${name}" attribute`);
+      return value;
+    };
+    const options: P2pSessionOptions = {
+      sessionId: required("session-id"),
+      peerId: required("peer-id"),
+      token: required("token"),
+      ...parseFrameConfig(this.getAttribute("config")),
+    };
+    const cableUrl = this.getAttribute("cable-url");
+    if (cableUrl) options.cableUrl = cableUrl;
+    return options;
+  }
+}
+
+/**
+ * Reads the `config` attribute: `iceServers`, `heartbeat: { intervalMs, idleTimeoutMs }`,
+ * `keepCableConnection`; the gem's spellings (`ice_servers`, `interval_mls`, `idle_timeout_mls`) too.
+ */
+export function parseFrameConfig(json: string | null): Partial<P2pSessionOptions> {
+  if (!json) return {};
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(json);
+  } catch (error) {
+    throw new P2pError(Reasons.invalidMessage, `<p2p-frame> config is not JSON: ${json.slice(0, 80)}`, {
+      cause: error,
+    });
+  }
+  if (typeof raw !== "object" || raw === null)
+    throw new P2pError(Reasons.invalidMessage, "<p2p-frame> config must be an object");
+  const options: Partial<P2pSessionOptions> = {};
+  const ice = raw.iceServers ?? raw.ice_servers;
+  if (Array.isArray(ice)) options.iceServers = ice as RTCIceServer[];
+  const keep = raw.keepCableConnection ?? raw.keep_cable_connection;
+  if (typeof keep === "boolean") options.keepCableConnection = keep;
+  const heartbeat = raw.heartbeat as Record<string, unknown> | undefined;
+  if (heartbeat && typeof heartbeat === "object") {
+    const interval = Number(heartbeat.intervalMs ?? heartbeat.interval_mls);
+    const idle = Number(heartbeat.idleTimeoutMs ?? heartbeat.idle_timeout_mls);
+    options.heartbeat = {};
+    if (interval > 0) options.heartbeat.intervalMs = interval;
+    if (idle > 0) options.heartbeat.idleTimeoutMs = idle;
+  }
+  return options;
+}

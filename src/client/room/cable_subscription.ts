@@ -1,0 +1,65 @@
+/**
+ * The part of an Action Cable consumer the room classes use. `@rails/actioncable`'s `Consumer`
+ * (and `@anycable/web`'s compatibility consumer) fit it; tests pass a double.
+ */
+export interface CableConsumer {
+  subscriptions: {
+    create(params: { channel: string; [key: string]: unknown }, mixin: CableMixin): CableSubscription;
+  };
+}
+
+export interface CableMixin {
+  connected?(): void;
+  disconnected?(): void;
+  rejected?(): void;
+  received?(data: unknown): void;
+}
+
+export interface CableSubscription {
+  perform(action: string, data?: object): unknown;
+  unsubscribe(): unknown;
+}
+
+/** A subscription whose confirmation can be awaited. */
+export interface ConfirmedSubscription {
+  readonly subscription: CableSubscription;
+  /** Resolves on the first `confirm_subscription`; rejects on `reject_subscription`, naming the reason. */
+  readonly ready: Promise<void>;
+}
+
+/**
+ * Subscribes and hands every object message to `received`. An `{type:"error"}` message goes to
+ * `error` instead; one that precedes a rejection also becomes the rejection's message.
+ */
+export function subscribeChannel(
+  consumer: CableConsumer,
+  params: { channel: string; [key: string]: unknown },
+  handlers: {
+    received(message: Record<string, unknown>): void;
+    error(reason: string, message: string): void;
+  },
+): ConfirmedSubscription {
+  let lastError = "";
+  let settle!: { resolve: () => void; reject: (error: Error) => void };
+  const ready = new Promise<void>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  const subscription = consumer.subscriptions.create(params, {
+    connected: () => settle.resolve(),
+    rejected: () =>
+      settle.reject(
+        new Error(`${params.channel} subscription was rejected${lastError ? `: ${lastError}` : ""}`),
+      ),
+    received: (data) => {
+      if (typeof data !== "object" || data === null) return;
+      const message = data as Record<string, unknown>;
+      if (message.type === "error") {
+        lastError = `${String(message.reason)}: ${String(message.message)}`;
+        handlers.error(String(message.reason), String(message.message));
+        return;
+      }
+      handlers.received(message);
+    },
+  });
+  return { subscription, ready };
+}

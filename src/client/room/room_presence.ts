@@ -1,0 +1,52 @@
+import { type CableConsumer, type CableSubscription, subscribeChannel } from "./cable_subscription.js";
+import type { ClientLogger } from "./emitter.js";
+
+export interface RoomPresenceOptions {
+  consumer: CableConsumer;
+  token: string;
+  /** Someone subscribed to the room (this client included: compare with your own id). */
+  joined(clientId: string): void;
+  /** Someone unsubscribed (left, closed the tab). */
+  left(clientId: string): void;
+  logger: ClientLogger;
+}
+
+/**
+ * The cable subscription to `RoomChannel`: presence of the room's members and greetings. Greeting
+ * makes the server append this client's media element on the addressed client's page.
+ */
+export class RoomPresence {
+  readonly ready: Promise<void>;
+  readonly #subscription: CableSubscription;
+  #closed = false;
+
+  constructor(options: RoomPresenceOptions) {
+    const { subscription, ready } = subscribeChannel(
+      options.consumer,
+      { channel: "RoomChannel", token: options.token },
+      {
+        received: (message) => {
+          if (typeof message.from !== "string") return;
+          if (message.type === "joined") options.joined(message.from);
+          else if (message.type === "left") options.left(message.from);
+        },
+        error: (reason, message) => options.logger.warn("room action refused", { reason, message }),
+      },
+    );
+    this.#subscription = subscription;
+    this.ready = ready;
+  }
+
+  /** Shows this client to `to`; `reply` when greeting back a member that greeted us. */
+  greet(to: string, reply = false): void {
+    if (this.#closed) return;
+    this.#subscription.perform("greet", reply ? { to, reply } : { to });
+  }
+
+  /** Unsubscribes: the server tells the room this client left. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#subscription.unsubscribe();
+  }
+}

@@ -1,0 +1,56 @@
+import { type CableConsumer, type CableSubscription, subscribeChannel } from "./cable_subscription.js";
+import type { ClientLogger } from "./emitter.js";
+import type { NegotiationSignal } from "./perfect_negotiation.js";
+
+export interface SignallerOptions {
+  consumer: CableConsumer;
+  /** The signed room token the page was rendered with. */
+  token: string;
+  /** One signal from another client; `from` was stamped by the server from its token. */
+  signalled(from: string, signal: NegotiationSignal): void;
+  logger: ClientLogger;
+}
+
+/**
+ * The cable subscription to `RoomSignalingChannel`: SDP and ICE to one addressed client, and from
+ * any client of the room to this one. The server stamps `from`, so no one can speak for another.
+ */
+export class Signaller {
+  /** Resolves once the server confirmed the subscription: signals sent to us are delivered from then. */
+  readonly ready: Promise<void>;
+  readonly #subscription: CableSubscription;
+  readonly #logger: ClientLogger;
+  #closed = false;
+
+  constructor(options: SignallerOptions) {
+    this.#logger = options.logger;
+    const { subscription, ready } = subscribeChannel(
+      options.consumer,
+      { channel: "RoomSignalingChannel", token: options.token },
+      {
+        received: (message) => {
+          if (message.type !== "signal" || typeof message.from !== "string") return;
+          const signal: NegotiationSignal = {};
+          if (message.description) signal.description = message.description as RTCSessionDescriptionInit;
+          if ("candidate" in message) signal.candidate = message.candidate as RTCIceCandidateInit | null;
+          options.signalled(message.from, signal);
+        },
+        error: (reason, message) => this.#logger.warn("signaling refused", { reason, message }),
+      },
+    );
+    this.#subscription = subscription;
+    this.ready = ready;
+  }
+
+  /** Sends one description or candidate to `to` only. */
+  send(to: string, signal: NegotiationSignal): void {
+    if (this.#closed) return;
+    this.#subscription.perform("signal", { to, ...signal });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#subscription.unsubscribe();
+  }
+}

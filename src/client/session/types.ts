@@ -1,0 +1,102 @@
+import type { ClientLogger } from "../room/emitter.js";
+
+/**
+ * Where one peer (or the whole session, from this page's point of view) stands:
+ * `negotiating` (joined the cable, waiting for or exchanging SDP), `connecting` (ICE running),
+ * `connected` (data channel open; the host is `connected` once elected), `disconnected` (the link
+ * died: channel closed or heartbeat silent), `closed` (closed on purpose), `failed` (gave up).
+ */
+export type SessionState = "negotiating" | "connecting" | "connected" | "disconnected" | "closed" | "failed";
+
+/** The host's status map: every member's state, by peer id (the host itself included). */
+export type PeerStates = Record<string, SessionState>;
+
+/** What `send` accepts: text, binary, or any JSON value. */
+export type SessionData = string | ArrayBuffer | ArrayBufferView | Blob | JsonValue;
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * One message delivered to the app, as the gem's `p2pReceivedMessage` gets it: `Data` for what a
+ * peer sent with `send`, `Data.Connection.State` for the host's status map.
+ */
+export interface SessionMessage {
+  type: typeof MessageTypes.data | typeof MessageTypes.connectionState;
+  /** Who sent it: stamped by the host from the link it arrived on, never taken from the sender. */
+  senderId: string;
+  data: unknown;
+}
+
+export const MessageTypes = {
+  data: "Data",
+  connectionState: "Data.Connection.State",
+} as const;
+
+/** Heartbeat over the data channel: a peer silent for `idleTimeoutMs` is dead, noticed within `intervalMs` more. */
+export interface HeartbeatOptions {
+  intervalMs: number;
+  idleTimeoutMs: number;
+}
+
+/** Timers, injectable so tests drive time by hand. */
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  setInterval(callback: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  setInterval: (callback, ms) => setInterval(callback, ms),
+  clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
+};
+
+/** The part of an Action Cable consumer a session uses; `@rails/actioncable`'s `Consumer` fits. */
+export interface SessionConsumer {
+  subscriptions: {
+    create(
+      params: { channel: string; [key: string]: unknown },
+      mixin: {
+        connected?(): void;
+        disconnected?(): void;
+        rejected?(): void;
+        received?(data: unknown): void;
+      },
+    ): { perform(action: string, data?: object): unknown; unsubscribe(): unknown };
+  };
+  disconnect(): void;
+}
+
+/** One options type for `P2pSession`; every network primitive is injectable and defaults to the real one. */
+export interface P2pSessionOptions {
+  sessionId: string;
+  peerId: string;
+  /** The signed token the page was rendered with (binds session and peer on the server). */
+  token: string;
+  /** Cable URL; default: `<meta name="action-cable-url">`, else `/cable`. */
+  cableUrl?: string;
+  /** Default `[]`: STUN and TURN are the deployer's choice. */
+  iceServers?: RTCIceServer[];
+  heartbeat?: Partial<HeartbeatOptions>;
+  /** Default `false`: a client closes its cable socket once connected to the host. */
+  keepCableConnection?: boolean;
+  /** Default: `createConsumer` of `@rails/actioncable`. Called again on every reconnect. */
+  createConsumer?: (url?: string) => SessionConsumer;
+  /** Default `new RTCPeerConnection(configuration)`. */
+  createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
+  clock?: Clock;
+  logger?: ClientLogger;
+  /** Bytes per data channel frame. Default 16 KiB, the size every browser accepts. */
+  chunkSize?: number;
+}
+
+export const sessionDefaults = {
+  iceServers: [] as RTCIceServer[],
+  heartbeat: { intervalMs: 1000, idleTimeoutMs: 4000 } satisfies HeartbeatOptions,
+  keepCableConnection: false,
+  chunkSize: 16 * 1024,
+} as const;

@@ -1,0 +1,69 @@
+import type { Signer } from "../cable/signer.js";
+import { signSessionToken } from "../channels/session_token.js";
+import { attributes, html, type SafeHtml } from "./html.js";
+
+/** The client configuration `<p2p-frame>` reads from its `config` attribute (client option names). */
+export interface P2pFrameConfig {
+  /** Default `[]`: peers on one host or LAN need none; STUN and TURN are the deployer's choice. */
+  iceServers?: RTCIceServer[];
+  /** Data channel heartbeat: a peer silent for `idleTimeoutMs` is dead. Default the client's. */
+  heartbeat?: { intervalMs?: number; idleTimeoutMs?: number };
+  /** Default `false`: a non-host closes its cable socket once connected to the host. */
+  keepCableConnection?: boolean;
+}
+
+export interface P2pFrameOptions {
+  sessionId: string;
+  /** Who this page is: the app decides (a user id, a name); the token binds it. */
+  peerId: string;
+  config?: P2pFrameConfig;
+  /** Token lifetime in seconds. Default 12 hours (`sessionTokenDefaults.expiresIn`). */
+  expiresIn?: number;
+  /** Where the client subscribes. Default `/cable`. */
+  cableUrl?: string;
+}
+
+/**
+ * Renders `<p2p-frame>` for one peer of a session: the signed token (so the server trusts who
+ * this page is), the cable URL and the client configuration as JSON. Every attribute is escaped.
+ *
+ * @example
+ * html`${p2pFrameTag(cable.signer, { sessionId: "standup", peerId: user.name, config: { keepCableConnection: true } },
+ *   html`<div data-controller="chat">…</div>`)}`
+ */
+export function p2pFrameTag(signer: Signer, options: P2pFrameOptions, inner?: SafeHtml): SafeHtml {
+  const { sessionId, peerId } = options;
+  const token = signSessionToken(signer, { sessionId, peerId }, { expiresIn: options.expiresIn });
+  const config = frameConfig(options.config ?? {});
+  return html`<p2p-frame ${attributes({
+    "session-id": sessionId,
+    "peer-id": peerId,
+    token,
+    "cable-url": options.cableUrl ?? "/cable",
+    config: JSON.stringify(config),
+  })}>${inner}</p2p-frame>`;
+}
+
+/** The config with its defaults filled in, keeping only the keys the client knows. */
+function frameConfig(config: P2pFrameConfig): P2pFrameConfig {
+  const result: P2pFrameConfig = {
+    iceServers: config.iceServers ?? [],
+    keepCableConnection: config.keepCableConnection ?? false,
+  };
+  if (config.heartbeat) {
+    const { intervalMs, idleTimeoutMs } = config.heartbeat;
+    result.heartbeat = {
+      ...(intervalMs === undefined ? {} : { intervalMs: positive("heartbeat.intervalMs", intervalMs) }),
+      ...(idleTimeoutMs === undefined
+        ? {}
+        : { idleTimeoutMs: positive("heartbeat.idleTimeoutMs", idleTimeoutMs) }),
+    };
+  }
+  return result;
+}
+
+function positive(name: string, value: number): number {
+  if (!(Number.isFinite(value) && value > 0))
+    throw new TypeError(`${name} must be a positive number, got ${value}`);
+  return value;
+}

@@ -1,0 +1,166 @@
+import { Controller } from "@hotwired/stimulus";
+import { P2pError, Reasons } from "../cable/errors.js";
+import type { ClientLogger } from "../client/room/emitter.js";
+import { Room } from "../client/room/room.js";
+import {
+  dispatchRoomEvent,
+  type MediumConnectedEvent,
+  type MediumDisconnectedEvent,
+} from "../client/room/room_events.js";
+
+const consoleLogger: ClientLogger = {
+  debug() {},
+  info() {},
+  warn: (message, details) => console.warn(`[room] ${message}`, details ?? ""),
+  error: (message, details) => console.error(`[room] ${message}`, details ?? ""),
+};
+
+/**
+ * The `room` controller of the mesh video room (seed 002): Enter gets camera and microphone, shows
+ * them muted in the local video and joins the room; each `medium` element that arrives gets a peer
+ * connection and plays that client's stream. Mute, camera-off, screen share and leave buttons.
+ *
+ * @example
+ * <section data-controller="room" data-room-client-id-value="…" data-room-token-value="…"
+ *   data-action="p2p:medium-connected->room#mediumConnected p2p:medium-disconnected->room#mediumDisconnected">
+ *   <button data-room-target="enter" data-action="room#enter">Enter</button>
+ *   <div id="media"><video data-room-target="localVideo" muted autoplay playsinline></video></div>
+ * </section>
+ */
+export class RoomController extends Controller<HTMLElement> {
+  static override values = { clientId: String, token: String, iceServers: Array };
+  static override targets = ["localVideo", "enter", "controls", "mute", "camera", "share"];
+  declare readonly clientIdValue: string;
+  declare readonly tokenValue: string;
+  declare readonly iceServersValue: RTCIceServer[];
+  declare readonly localVideoTarget: HTMLVideoElement;
+  declare readonly enterTarget: HTMLButtonElement;
+  declare readonly hasEnterTarget: boolean;
+  declare readonly controlsTarget: HTMLElement;
+  declare readonly hasControlsTarget: boolean;
+  declare readonly muteTarget: HTMLButtonElement;
+  declare readonly cameraTarget: HTMLButtonElement;
+  declare readonly shareTarget: HTMLButtonElement;
+
+  room: Room | null = null;
+  readonly #videos = new Map<string, HTMLVideoElement>();
+
+  override disconnect(): void {
+    this.leave();
+  }
+
+  /** Enter: local media, then the room's streams and channels. */
+  async enter(): Promise<void> {
+    if (this.room) return;
+    this.#showEntered(true);
+    const room = new Room({
+      clientId: this.clientIdValue,
+      token: this.tokenValue,
+      iceServers: this.iceServersValue,
+      logger: consoleLogger,
+    });
+    this.room = room;
+    room.on("stream", ({ clientId, stream }) => {
+      const video = this.#videos.get(clientId);
+      if (video && video.srcObject !== stream) video.srcObject = stream;
+    });
+    room.on("error", ({ clientId, error }) => this.#failed(error, clientId));
+    try {
+      await streamSourcesConnected(this.element);
+      const local = await room.enter();
+      this.localVideoTarget.muted = true;
+      this.localVideoTarget.srcObject = local;
+      dispatchRoomEvent(this.element, "p2p:room-entered", { clientId: this.clientIdValue, room });
+    } catch (error) {
+      this.#failed(error, undefined);
+      this.leave();
+    }
+  }
+
+  mediumConnected(event: MediumConnectedEvent): void {
+    const { clientId, reply, video } = event.detail;
+    if (video) this.#videos.set(clientId, video);
+    this.room?.mediumConnected(clientId, { reply });
+  }
+
+  mediumDisconnected(event: MediumDisconnectedEvent): void {
+    this.#videos.delete(event.detail.clientId);
+    this.room?.mediumDisconnected(event.detail.clientId);
+  }
+
+  toggleMute(): void {
+    if (!this.room) return;
+    this.room.setMuted(!this.room.media.muted);
+    this.muteTarget.setAttribute("aria-pressed", String(this.room.media.muted));
+  }
+
+  toggleCamera(): void {
+    if (!this.room) return;
+    this.room.setCameraOff(!this.room.media.cameraOff);
+    this.cameraTarget.setAttribute("aria-pressed", String(this.room.media.cameraOff));
+  }
+
+  async toggleScreenShare(): Promise<void> {
+    const room = this.room;
+    if (!room) return;
+    try {
+      if (room.media.sharingScreen) await room.stopScreenShare();
+      else await room.startScreenShare();
+    } catch (error) {
+      this.#failed(error, undefined);
+    }
+    this.shareTarget.setAttribute("aria-pressed", String(room.media.sharingScreen));
+  }
+
+  /** Leaves: unsubscribes (the others remove this page's element), closes every connection. */
+  leave(): void {
+    const room = this.room;
+    if (!room) return;
+    this.room = null;
+    room.leave();
+    this.localVideoTarget.srcObject = null;
+    for (const medium of this.element.querySelectorAll("#media [id^='medium_']")) medium.remove();
+    this.#videos.clear();
+    this.#showEntered(false);
+    dispatchRoomEvent(this.element, "p2p:room-left", { clientId: this.clientIdValue });
+  }
+
+  #showEntered(entered: boolean): void {
+    this.element.dataset.roomState = entered ? "entered" : "idle";
+    if (this.hasEnterTarget) this.enterTarget.hidden = entered;
+    if (this.hasControlsTarget) this.controlsTarget.hidden = !entered;
+  }
+
+  #failed(error: unknown, clientId: string | undefined): void {
+    const reason = error instanceof P2pError ? error.reason : Reasons.actionFailed;
+    const message = error instanceof Error ? error.message : String(error);
+    consoleLogger.error("room failed", { clientId, reason, message });
+    dispatchRoomEvent(this.element, "p2p:room-error", { clientId, reason, message });
+  }
+}
+
+/** Waits until every `<turbo-cable-stream-source>` in `root` is subscribed, so no greeting is missed. */
+function streamSourcesConnected(root: Element, timeoutMs = 10_000): Promise<void> {
+  const sources = [...root.querySelectorAll("turbo-cable-stream-source")];
+  const done = () => sources.every((source) => source.hasAttribute("connected"));
+  if (done()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const observer = new MutationObserver(() => {
+      if (!done()) return;
+      observer.disconnect();
+      clearTimeout(timer);
+      resolve();
+    });
+    for (const source of sources)
+      observer.observe(source, { attributes: true, attributeFilter: ["connected"] });
+    const timer = setTimeout(() => {
+      observer.disconnect();
+      reject(
+        new P2pError(
+          Reasons.notSubscribed,
+          `The room's Turbo streams did not connect within ${timeoutMs} ms`,
+        ),
+      );
+    }, timeoutMs);
+  });
+}

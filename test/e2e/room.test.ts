@@ -1,0 +1,236 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { Browser } from "playwright-core";
+import { createDemoApp, type DemoApp } from "../../examples/demo/app.js";
+import { launchChromium, openPage, waitInPage } from "../support/browser.js";
+import { recordingLogger } from "../support/cable.js";
+import { enter, gone, type Member, openMember, others, playing } from "../support/room_pages.js";
+
+// Browser tests of the mesh video room (seed 002), through the demo app and its bundle: run
+// `npm run build` first, and run this file through ../shared/tools/netns-run.
+
+describe("mesh video room", () => {
+  let browser: Browser | null = null;
+  let app: DemoApp;
+  let base: string;
+  const logger = recordingLogger();
+  const members: Member[] = [];
+
+  before(async (t) => {
+    browser = await launchChromium(t as never);
+    app = createDemoApp({ secret: "e2e-secret-0123456789abcdef", logger, iceServers: [] });
+    base = await app.listen(0, "127.0.0.1");
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  const noErrors = () => {
+    assert.deepEqual(
+      members.flatMap((m) => m.errors),
+      [],
+    );
+    assert.deepEqual(
+      logger.lines.filter((l) => l.level === "error"),
+      [],
+    );
+  };
+
+  test("creates a room from /rooms/new and redirects to its page", async () => {
+    const created = await fetch(`${base}/rooms`, { method: "POST", redirect: "manual" });
+    assert.equal(created.status, 303);
+    assert.match(created.headers.get("location")!, /^\/rooms\/[0-9a-f-]{36}$/);
+    const form = await (await fetch(`${base}/rooms/new`)).text();
+    assert.match(form, /<form method="post" action="\/rooms"><button type="submit">Create Room<\/button>/);
+    assert.equal((await fetch(`${base}/rooms/bad%20id`)).status, 404);
+  });
+
+  test("shows each of three pages the two others' videos playing", async () => {
+    const newRoom = await openPage(browser!, `${base}/rooms/new`, "creator");
+    await newRoom.page.click("text=Create Room");
+    await newRoom.page.waitForURL(/\/rooms\/[0-9a-f-]{36}$/);
+    const roomUrl = newRoom.page.url();
+    await newRoom.context.close();
+    for (const label of ["ann", "bob", "cid"]) members.push(await openMember(browser!, roomUrl, label));
+    const ids = new Set(members.map((m) => m.clientId));
+    assert.equal(ids.size, 3, "each page load gets its own client id");
+    // All three enter at once: greetings cross, and roles must still come out one polite, one not.
+    await Promise.all(members.map(enter));
+    await Promise.all(members.map((m) => playing(m, others(members, m))));
+    for (const member of members) {
+      const local = await member.page.evaluate(() => {
+        const video = document.querySelector<HTMLVideoElement>("video.local")!;
+        return {
+          muted: video.muted,
+          live: video.srcObject !== null,
+          medium: video.closest("[id^='medium_']") !== null,
+        };
+      });
+      assert.deepEqual(local, { muted: true, live: true, medium: false }, `${member.clientId}'s local video`);
+    }
+    noErrors();
+  });
+
+  test("brings all four pages to three remote videos when a fourth joins later", async () => {
+    const dan = await openMember(browser!, members[0]!.page.url(), "dan");
+    members.push(dan);
+    await enter(dan);
+    await Promise.all(members.map((m) => playing(m, others(members, m))));
+    noErrors();
+  });
+
+  test("removes a leaving page's element at the others within 3 s, by the Leave button or closing the tab", async () => {
+    const leaver = members.shift()!;
+    await leaver.page.click("text=Leave");
+    await Promise.all(members.map((m) => gone(m.page, leaver.clientId, 3000)));
+    await leaver.context.close();
+    const closer = members.shift()!;
+    await closer.context.close();
+    await Promise.all(members.map((m) => gone(m.page, closer.clientId, 3000)));
+    await Promise.all(members.map((m) => playing(m, others(members, m))));
+    for (const member of members) {
+      const peers = await member.page.evaluate(() => [
+        ...(window as unknown as { room: { negotiations: Map<string, unknown> } }).room.negotiations.keys(),
+      ]);
+      assert.deepEqual(peers, others(members, member), "the departed peers' connections are torn down");
+    }
+    noErrors();
+  });
+
+  test("shares the screen by replacing the video track, and mutes and turns the camera off", async () => {
+    const [one, two] = members as [Member, Member];
+    const remoteWidth = ({ id, width }: { id: string; width: number }) => {
+      const video = document.querySelector<HTMLVideoElement>(`#medium_${id} video`);
+      return video !== null && video.videoWidth === width;
+    };
+    await one.page.click("text=Share screen");
+    await waitInPage(two.page, "the shared screen (1280 wide) in place of the camera", remoteWidth, {
+      id: one.clientId,
+      width: 1280,
+    });
+    const senders = await one.page.evaluate(() => {
+      const room = (
+        window as unknown as { room: { negotiations: Map<string, { peerConnection: RTCPeerConnection }> } }
+      ).room;
+      return [...room.negotiations.values()].map((n) =>
+        n.peerConnection.getSenders().map((s) => s.track?.label ?? ""),
+      );
+    });
+    assert.ok(
+      senders.every((labels) => labels.some((label) => label.startsWith("screen:"))),
+      JSON.stringify(senders),
+    );
+    await one.page.click("text=Share screen");
+    await waitInPage(two.page, "the camera (640 wide) back", remoteWidth, { id: one.clientId, width: 640 });
+    await one.page.click("text=Mute");
+    await one.page.click("text=Camera off");
+    const state = await one.page.evaluate(() => {
+      const video = document.querySelector<HTMLVideoElement>("video.local")!;
+      const stream = video.srcObject as MediaStream;
+      return {
+        audio: stream.getAudioTracks().map((t) => t.enabled),
+        video: stream.getVideoTracks().map((t) => t.enabled),
+        pressed: [...document.querySelectorAll("[aria-pressed='true']")].map((b) => b.textContent),
+      };
+    });
+    assert.deepEqual(state, { audio: [false], video: [false], pressed: ["Mute", "Camera off"] });
+    await one.page.click("text=Mute");
+    await one.page.click("text=Camera off");
+    noErrors();
+  });
+
+  test("converges after a forced glare: both pages renegotiate at the same moment", async () => {
+    const [one, two] = members as [Member, Member];
+    const prepare = (member: Member, otherId: string) =>
+      member.page.evaluate((otherId) => {
+        type Negotiation = {
+          receive(signal: unknown): Promise<void>;
+          peerConnection: RTCPeerConnection;
+          on(event: string, listener: (detail: { ignored: boolean }) => void): () => void;
+        };
+        const w = window as unknown as Record<string, unknown> & {
+          room: { negotiations: Map<string, Negotiation> };
+        };
+        const negotiation = w.room.negotiations.get(otherId)!;
+        const receive = negotiation.receive.bind(negotiation);
+        const held: Array<{ description?: { type: string } }> = [];
+        const collisions: boolean[] = [];
+        negotiation.on("collision", ({ ignored }) => collisions.push(ignored));
+        let holding = true;
+        negotiation.receive = (signal) => {
+          if (!holding) return receive(signal);
+          held.push(signal as never);
+          return Promise.resolve();
+        };
+        w.glare = {
+          held,
+          collisions,
+          release: () => {
+            holding = false;
+            for (const signal of held.splice(0)) void receive(signal);
+          },
+          pc: negotiation.peerConnection,
+          channel: null as RTCDataChannel | null,
+          remote: null as RTCDataChannel | null,
+        };
+        negotiation.peerConnection.addEventListener("datachannel", ({ channel }) => {
+          (w.glare as { remote: RTCDataChannel }).remote = channel;
+        });
+      }, otherId);
+    await prepare(one, two.clientId);
+    await prepare(two, one.clientId);
+    const renegotiate = (member: Member) =>
+      member.page.evaluate(() => {
+        const glare = (window as unknown as { glare: { pc: RTCPeerConnection; channel: RTCDataChannel } })
+          .glare;
+        glare.channel = glare.pc.createDataChannel("glare");
+      });
+    await Promise.all([renegotiate(one), renegotiate(two)]);
+    for (const member of [one, two]) {
+      await waitInPage(member.page, "an own offer out and the other's offer held", () => {
+        const glare = (
+          window as unknown as {
+            glare: { pc: RTCPeerConnection; held: Array<{ description?: { type: string } }> };
+          }
+        ).glare;
+        return (
+          glare.pc.signalingState === "have-local-offer" &&
+          glare.held.some((s) => s.description?.type === "offer")
+        );
+      });
+    }
+    await Promise.all(
+      [one, two].map((m) =>
+        m.page.evaluate(() => (window as unknown as { glare: { release(): void } }).glare.release()),
+      ),
+    );
+    for (const member of [one, two]) {
+      await waitInPage(member.page, "stable signaling and both glare data channels open", () => {
+        const glare = (
+          window as unknown as {
+            glare: { pc: RTCPeerConnection; channel: RTCDataChannel; remote: RTCDataChannel | null };
+          }
+        ).glare;
+        return (
+          glare.pc.signalingState === "stable" &&
+          glare.channel.readyState === "open" &&
+          glare.remote?.readyState === "open"
+        );
+      });
+    }
+    const collisions = await Promise.all(
+      [one, two].map((m) =>
+        m.page.evaluate(() => (window as unknown as { glare: { collisions: boolean[] } }).glare.collisions),
+      ),
+    );
+    assert.deepEqual(
+      collisions.flat().sort(),
+      [false, true],
+      "one side ignored the other's offer, the other rolled back",
+    );
+    await Promise.all([one, two].map((m) => playing(m, others([one, two], m))));
+    noErrors();
+  });
+});

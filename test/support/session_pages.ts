@@ -1,0 +1,125 @@
+import type { Browser } from "playwright-core";
+import { openPage, type TrackedPage, waitInPage } from "./browser.js";
+
+/** Every DOM event `<p2p-frame>` dispatches. */
+export const P2P_EVENTS = [
+  "p2p:negotiating",
+  "p2p:connecting",
+  "p2p:connected",
+  "p2p:disconnected",
+  "p2p:closed",
+  "p2p:error",
+  "p2p:message",
+  "p2p:peers",
+  "p2p:host",
+  "p2p:stream",
+] as const;
+
+/** One recorded event: name, wall-clock time, and a serialisable digest of its detail. */
+export interface Recorded {
+  name: string;
+  at: number;
+  detail: Record<string, unknown>;
+}
+
+export interface PeerPage extends TrackedPage {
+  name: string;
+}
+
+declare global {
+  interface Window {
+    __p2p: Recorded[];
+    __loadedAt: number;
+  }
+}
+
+/**
+ * Runs in the page before any of its scripts: records every `p2p:*` event in `window.__p2p`.
+ * Binary data is digested (kind, length, whether every byte matches the test pattern
+ * `(i * 31 + 7) % 251`). Plain JavaScript in a string: the test's transpiler adds helpers to
+ * functions that do not exist in the page.
+ */
+const RECORDER = `(() => {
+  window.__p2p = [];
+  window.__loadedAt = Date.now();
+  const digest = (data) => {
+    if (data instanceof Uint8Array) {
+      let intact = true;
+      for (let i = 0; i < data.length; i++) if (data[i] !== (i * 31 + 7) % 251) { intact = false; break; }
+      return { kind: "Uint8Array", length: data.length, intact };
+    }
+    return { kind: typeof data, value: data };
+  };
+  for (const name of ${JSON.stringify(P2P_EVENTS)}) {
+    document.addEventListener(name, (event) => {
+      const detail = event.detail || {};
+      let digested = detail;
+      if (name === "p2p:stream") digested = { peerId: detail.peerId };
+      if (name === "p2p:error") digested = { reason: detail.reason, message: detail.message };
+      if (name === "p2p:message") digested = { type: detail.type, senderId: detail.senderId, ...digest(detail.data) };
+      window.__p2p.push({ name, at: Date.now(), detail: digested });
+    });
+  }
+})();`;
+
+/** Opens the chat for `name` in its own browser context, recording its `p2p:*` events. */
+export async function openPeer(browser: Browser, url: string, name: string): Promise<PeerPage> {
+  const tracked = await openPage(browser, "about:blank", name);
+  await tracked.page.addInitScript({ content: RECORDER });
+  await tracked.page.goto(url);
+  return { ...tracked, name };
+}
+
+/** Waits until the page's latest status map lists exactly `names`, each `connected`. */
+export function allConnected(peer: PeerPage, names: string[]): Promise<void> {
+  return waitInPage(
+    peer.page,
+    `${peer.name} to see ${names.join(", ")} all connected`,
+    (expected: string[]) => {
+      const maps = window.__p2p.filter((e) => e.name === "p2p:peers");
+      const last = maps.at(-1)?.detail as Record<string, string> | undefined;
+      if (!last) return false;
+      return expected.every((n) => last[n] === "connected");
+    },
+    names,
+  );
+}
+
+/** Waits until `peer` has received a `Data` message from `from` whose value is `text`. */
+export function received(peer: PeerPage, from: string, text: string, timeoutMs?: number): Promise<void> {
+  return waitInPage(
+    peer.page,
+    `${peer.name} to receive "${text}" from ${from}`,
+    ([sender, value]: string[]) =>
+      window.__p2p.some(
+        (e) =>
+          e.name === "p2p:message" &&
+          e.detail.type === "Data" &&
+          e.detail.senderId === sender &&
+          e.detail.value === value,
+      ),
+    [from, text],
+    timeoutMs,
+  );
+}
+
+/** Every `Data` message the page received, in order: `sender:text`, or `sender:<kind length intact>`. */
+export function dataLog(peer: PeerPage): Promise<string[]> {
+  return peer.page.evaluate(() =>
+    window.__p2p
+      .filter((e) => e.name === "p2p:message" && e.detail.type === "Data")
+      .map((e) =>
+        e.detail.kind === "Uint8Array"
+          ? `${e.detail.senderId}:<${e.detail.length} ${e.detail.intact ? "intact" : "corrupt"}>`
+          : `${e.detail.senderId}:${String(e.detail.value)}`,
+      ),
+  );
+}
+
+/** Sends through the page's `<p2p-frame>` API. */
+export function sendText(peer: PeerPage, text: string): Promise<void> {
+  return peer.page.evaluate((value) => {
+    const frame = document.querySelector("p2p-frame") as unknown as { send(data: unknown): Promise<void> };
+    return frame.send(value);
+  }, text);
+}

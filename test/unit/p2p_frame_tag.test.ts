@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { P2pError, Reasons } from "../../src/cable/errors.js";
+import { Signer } from "../../src/cable/signer.js";
+import { signSessionToken, verifySessionToken } from "../../src/channels/session_token.js";
+import { html } from "../../src/html/html.js";
+import { p2pFrameTag } from "../../src/html/p2p_frame_tag.js";
+
+const SECRET = "unit-secret-0123456789abcdef";
+
+/** The attributes of the first `<p2p-frame>` in `markup`, unescaped as a browser would read them. */
+function frameAttributes(markup: string): Record<string, string> {
+  const open = /<p2p-frame ([^>]*)>/.exec(markup);
+  assert.ok(open, `no <p2p-frame> in ${markup}`);
+  const decode = (value: string) =>
+    value
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&#96;/g, "`")
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&amp;/g, "&");
+  return Object.fromEntries(
+    [...open[1]!.matchAll(/([a-z-]+)="([^"]*)"/g)].map(([, k, v]) => [k!, decode(v!)]),
+  );
+}
+
+describe("signSessionToken / verifySessionToken", () => {
+  test("binds the session and peer for 12 hours by default", () => {
+    let now = 1_700_000_000_000;
+    const signer = new Signer(SECRET, { now: () => now });
+    const token = signSessionToken(signer, { sessionId: "standup", peerId: "ann" });
+    now += 12 * 3600_000 - 1000;
+    assert.deepEqual(verifySessionToken(signer, token), { sessionId: "standup", peerId: "ann" });
+    now += 1000;
+    assert.throws(
+      () => verifySessionToken(signer, token),
+      (error: unknown) => {
+        assert.ok(error instanceof P2pError);
+        assert.equal(error.reason, Reasons.expiredToken);
+        return true;
+      },
+    );
+  });
+
+  test("refuses to sign an empty or over-long id", () => {
+    const signer = new Signer(SECRET);
+    assert.throws(
+      () => signSessionToken(signer, { sessionId: "", peerId: "ann" }),
+      /sessionId must be a non-empty string/,
+    );
+    assert.throws(
+      () => signSessionToken(signer, { sessionId: "s", peerId: "x".repeat(201) }),
+      /peerId must be a non-empty string of at most 200 characters/,
+    );
+    assert.throws(
+      () => signSessionToken(signer, { sessionId: "s", peerId: "a" }, { expiresIn: 0 }),
+      /expiresIn/,
+    );
+  });
+
+  test("refuses a token of another purpose or with another shape", () => {
+    const signer = new Signer(SECRET);
+    const room = signer.sign({ sessionId: "s", peerId: "a" }, { purpose: "room" });
+    assert.throws(() => verifySessionToken(signer, room), /purpose "room", not "session"/);
+    const shapeless = signer.sign({ sessionId: "s", peerId: 7 }, { purpose: "session" });
+    assert.throws(
+      () => verifySessionToken(signer, shapeless),
+      /does not hold a \{ sessionId, peerId \} identity/,
+    );
+  });
+});
+
+describe("p2pFrameTag", () => {
+  test("renders the frame with a verifiable token, the cable URL and the default config", () => {
+    const signer = new Signer(SECRET);
+    const markup = String(p2pFrameTag(signer, { sessionId: "standup", peerId: "ann" }, html`<p>hi</p>`));
+    assert.match(markup, /^<p2p-frame [^>]*><p>hi<\/p><\/p2p-frame>$/);
+    const attrs = frameAttributes(markup);
+    assert.equal(attrs["session-id"], "standup");
+    assert.equal(attrs["peer-id"], "ann");
+    assert.equal(attrs["cable-url"], "/cable");
+    assert.deepEqual(JSON.parse(attrs.config!), { iceServers: [], keepCableConnection: false });
+    assert.deepEqual(verifySessionToken(signer, attrs.token), { sessionId: "standup", peerId: "ann" });
+  });
+
+  test("escapes every attribute and passes the config through as JSON", () => {
+    const signer = new Signer(SECRET);
+    const peerId = `"><script>alert('x')</script>`;
+    const markup = String(
+      p2pFrameTag(signer, {
+        sessionId: "s&'`",
+        peerId,
+        cableUrl: "wss://example.test/cable?a=1&b=2",
+        config: {
+          iceServers: [{ urls: "turn:turn.example.test", username: "u\"'", credential: "<c>" }],
+          heartbeat: { intervalMs: 200, idleTimeoutMs: 800 },
+          keepCableConnection: true,
+        },
+      }),
+    );
+    assert.ok(!markup.includes("<script>"));
+    assert.ok(!/="[^"]*'[^"]*"/.test(markup.replace(/="[^"]*"/g, '=""')));
+    const attrs = frameAttributes(markup);
+    assert.equal(attrs["peer-id"], peerId);
+    assert.equal(attrs["session-id"], "s&'`");
+    assert.equal(attrs["cable-url"], "wss://example.test/cable?a=1&b=2");
+    assert.deepEqual(JSON.parse(attrs.config!), {
+      iceServers: [{ urls: "turn:turn.example.test", username: "u\"'", credential: "<c>" }],
+      heartbeat: { intervalMs: 200, idleTimeoutMs: 800 },
+      keepCableConnection: true,
+    });
+    assert.deepEqual(verifySessionToken(signer, attrs.token), { sessionId: "s&'`", peerId });
+  });
+
+  test("refuses a heartbeat that is not a positive number", () => {
+    const signer = new Signer(SECRET);
+    assert.throws(
+      () => p2pFrameTag(signer, { sessionId: "s", peerId: "a", config: { heartbeat: { intervalMs: -1 } } }),
+      /heartbeat.intervalMs must be a positive number, got -1/,
+    );
+  });
+});
