@@ -62,10 +62,19 @@ const RECORDER = `(() => {
   }
 })();`;
 
-/** Opens the chat for `name` in its own browser context, recording its `p2p:*` events. */
-export async function openPeer(browser: Browser, url: string, name: string): Promise<PeerPage> {
+/**
+ * Opens the chat for `name` in its own browser context, recording its `p2p:*` events.
+ * `initScript` (plain JavaScript) runs in the page after the recorder, before the page's own scripts.
+ */
+export async function openPeer(
+  browser: Browser,
+  url: string,
+  name: string,
+  initScript?: string,
+): Promise<PeerPage> {
   const tracked = await openPage(browser, "about:blank", name);
   await tracked.page.addInitScript({ content: RECORDER });
+  if (initScript) await tracked.page.addInitScript({ content: initScript });
   await tracked.page.goto(url);
   return { ...tracked, name };
 }
