@@ -9,12 +9,14 @@ import { createSignalingChannel } from "../../src/channels/signaling_channel.js"
 import { TurboStreamsChannel } from "../../src/channels/turbo_streams_channel.js";
 import type { PubSub } from "../../src/pubsub/adapter.js";
 import { type Adapters, createAdapters } from "../../src/server/adapters.js";
+import { type CableMetrics, cableMetrics } from "../../src/server/cable_metrics.js";
 import { MemorySessionStore } from "../../src/store/memory.js";
 import { type DemoContext, match, notFound, type Route } from "./router.js";
 import { assetRoutes } from "./routes/assets.js";
 import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes } from "./routes/health.js";
 import { homeRoutes } from "./routes/home.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { roomRoutes } from "./routes/rooms.js";
 
 export interface DemoOptions {
@@ -34,6 +36,8 @@ export interface DemoOptions {
 export interface DemoApp {
   readonly server: Server;
   readonly cable: CableServer;
+  /** Prometheus metrics of the cable (served at `/metrics`). */
+  readonly metrics: CableMetrics;
   /** The Redis adapters when `redisUrl` was given (closed by `close`). */
   readonly adapters: Adapters | undefined;
   /** Binds and resolves to the URL it listens on. */
@@ -42,7 +46,7 @@ export interface DemoApp {
   close(): Promise<void>;
 }
 
-/** The demo: home, chat (sessions), rooms (mesh video) and health, with the cable at /cable. */
+/** The demo: home, chat (sessions), rooms (mesh video), health and metrics, with the cable at /cable. */
 export function createDemoApp(options: DemoOptions = {}): DemoApp {
   const logger = options.logger ?? silentLogger;
   const secret = options.secret ?? process.env.P2P_SECRET;
@@ -52,6 +56,7 @@ export function createDemoApp(options: DemoOptions = {}): DemoApp {
   const routes: Route[] = [
     ...homeRoutes,
     ...healthRoutes,
+    ...metricsRoutes,
     ...assetRoutes,
     ...roomRoutes,
     ...chatRoutes,
@@ -69,7 +74,8 @@ export function createDemoApp(options: DemoOptions = {}): DemoApp {
   ];
   const cable = new CableServer({ channels, signer, logger, pubsub: options.pubsub ?? adapters?.pubsub });
   const services: Record<string, unknown> = adapters?.store ? { store: adapters.store } : {};
-  const context: DemoContext = { cable, logger, iceServers: options.iceServers ?? [], services };
+  const metrics = cableMetrics(cable);
+  const context: DemoContext = { cable, logger, metrics, iceServers: options.iceServers ?? [], services };
 
   const server = createServer((request, response) => {
     const path = (request.url ?? "/").split("?", 1)[0]!;
@@ -87,6 +93,7 @@ export function createDemoApp(options: DemoOptions = {}): DemoApp {
     server,
     cable,
     adapters,
+    metrics,
     async listen(port, host) {
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);

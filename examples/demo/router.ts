@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../../src/cable/logger.js";
 import type { CableServer } from "../../src/cable/server.js";
 import type { SafeHtml } from "../../src/html/html.js";
+import type { CableMetrics } from "../../src/server/cable_metrics.js";
 
 /** What every demo route gets besides the request. */
 export interface DemoContext {
@@ -9,6 +10,8 @@ export interface DemoContext {
   readonly logger: Logger;
   /** ICE servers handed to pages (default none: host candidates only). */
   readonly iceServers: RTCIceServer[];
+  /** The cable's Prometheus metrics, served at `/metrics`. */
+  readonly metrics: CableMetrics;
   /** Extra services routes registered (session store, …), keyed by name. */
   readonly services: Record<string, unknown>;
 }

@@ -112,6 +112,11 @@ export abstract class Channel {
     return this.#rejection !== undefined;
   }
 
+  /** The reason given to `reject()` (or the failure's), for logs and metrics; `undefined` if none. */
+  get rejectionReason(): string | undefined {
+    return this.#rejection?.reason;
+  }
+
   /** Sends `data` to this subscription only. */
   transmit(data: unknown): void {
     this.#deliver(JSON.stringify(data ?? null));

@@ -3,6 +3,7 @@ import type { WebSocket } from "ws";
 import type { CableHandle, Channel, ChannelClass, ConnectionHandle } from "./channel.js";
 import { P2pError, Reasons } from "./errors.js";
 import type { Logger } from "./logger.js";
+import { ObservedReasons, type ObserverSet } from "./observer.js";
 import {
   confirmFrame,
   disconnectFrame,
@@ -20,6 +21,8 @@ export type Identity = Readonly<Record<string, unknown>>;
 export interface ConnectionHost {
   readonly cable: CableHandle;
   readonly logger: Logger;
+  /** Told what happens, for metrics; a set with no observers costs one size check per call. */
+  readonly observer: ObserverSet;
   readonly maxMessageBytes: number;
   readonly maxBufferedBytes: number;
   readonly maxSubscriptions: number;
@@ -52,6 +55,7 @@ export class Connection implements ConnectionHandle {
   readonly #queue: Task[] = [];
   #draining = false;
   #closing = false;
+  #closeReason: string | undefined;
 
   constructor(socket: WebSocket, request: IncomingMessage, host: ConnectionHost) {
     this.#socket = socket;
@@ -78,6 +82,11 @@ export class Connection implements ConnectionHandle {
     return this.#subscriptions.size;
   }
 
+  /** The reason of the `disconnect` this server sent, `undefined` while open or when the client left. */
+  get closeReason(): string | undefined {
+    return this.#closeReason;
+  }
+
   send(frame: string): void {
     const socket = this.#socket;
     if (socket.readyState !== socket.OPEN) return;
@@ -90,11 +99,13 @@ export class Connection implements ConnectionHandle {
       return;
     }
     socket.send(frame);
+    this.#host.observer.messageSent(this, frame.length);
   }
 
   disconnect(reason: string, reconnect: boolean): void {
     if (this.#closing) return;
     this.#closing = true;
+    this.#closeReason = reason;
     const socket = this.#socket;
     if (socket.readyState === socket.OPEN) {
       socket.send(disconnectFrame(reason, reconnect));
@@ -123,6 +134,7 @@ export class Connection implements ConnectionHandle {
 
   #received(data: Buffer, isBinary: boolean): void {
     if (this.#closing) return;
+    this.#host.observer.messageReceived(this, data.length);
     if (isBinary) {
       this.#host.logger.warn("binary frame dropped", { connection: this.id, bytes: data.length });
       return;
@@ -186,7 +198,7 @@ export class Connection implements ConnectionHandle {
     const parsed = parseIdentifier(identifier);
     if (!parsed.ok) {
       this.#host.logger.warn("subscription rejected", { connection: this.id, error: parsed.error });
-      this.send(rejectFrame(identifierJson));
+      this.#reject(identifierJson, undefined, ObservedReasons.invalidIdentifier);
       return;
     }
     const ChannelType = this.#host.channel(parsed.channel);
@@ -195,7 +207,7 @@ export class Connection implements ConnectionHandle {
         connection: this.id,
         error: `Unknown channel "${quote(parsed.channel)}" in subscribe identifier`,
       });
-      this.send(rejectFrame(identifierJson));
+      this.#reject(identifierJson, parsed.channel, ObservedReasons.unknownChannel);
       return;
     }
     if (this.#subscriptions.size >= this.#host.maxSubscriptions) {
@@ -203,7 +215,7 @@ export class Connection implements ConnectionHandle {
         connection: this.id,
         error: "too many subscriptions",
       });
-      this.send(rejectFrame(identifierJson));
+      this.#reject(identifierJson, parsed.channel, ObservedReasons.tooManySubscriptions);
       return;
     }
     const channel = new ChannelType({
@@ -217,12 +229,18 @@ export class Connection implements ConnectionHandle {
     if (outcome === "rejected" || this.#closing) {
       this.#subscriptions.delete(identifier);
       if (outcome === "confirmed") await channel._close();
-      else this.send(rejectFrame(identifierJson));
+      else this.#reject(identifierJson, parsed.channel, channel.rejectionReason ?? ObservedReasons.rejected);
       return;
     }
     this.send(confirmFrame(identifierJson));
     channel._confirmed();
     this.#host.subscriptionsChanged(1);
+    this.#host.observer.subscriptionConfirmed(channel);
+  }
+
+  #reject(identifierJson: string, channel: string | undefined, reason: string): void {
+    this.send(rejectFrame(identifierJson));
+    this.#host.observer.subscriptionRejected(this, channel, reason);
   }
 
   async #unsubscribe(identifier: string): Promise<void> {
@@ -236,6 +254,7 @@ export class Connection implements ConnectionHandle {
     }
     this.#subscriptions.delete(identifier);
     this.#host.subscriptionsChanged(-1);
+    this.#host.observer.subscriptionClosed(channel);
     await channel._close();
   }
 
@@ -309,7 +328,9 @@ export class Connection implements ConnectionHandle {
     this.#enqueue(async () => {
       const channels = [...this.#subscriptions.values()];
       this.#subscriptions.clear();
-      this.#host.subscriptionsChanged(-channels.filter((c) => c.state === "confirmed").length);
+      const confirmed = channels.filter((c) => c.state === "confirmed");
+      this.#host.subscriptionsChanged(-confirmed.length);
+      for (const channel of confirmed) this.#host.observer.subscriptionClosed(channel);
       await Promise.all(channels.map((channel) => channel._close()));
       this.#host.closed(this);
     });

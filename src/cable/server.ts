@@ -7,6 +7,7 @@ import type { CableHandle, ChannelClass } from "./channel.js";
 import { Connection, type ConnectionHost, type Identity } from "./connection.js";
 import { Reasons } from "./errors.js";
 import { type Logger, silentLogger } from "./logger.js";
+import { type CableObserver, ObservedReasons, ObserverSet } from "./observer.js";
 import { type OriginPolicy, originAllowed } from "./origin.js";
 import { pingFrame, selectProtocol } from "./protocol.js";
 import { Signer } from "./signer.js";
@@ -40,6 +41,8 @@ export interface CableServerOptions {
   /** Native WebSocket ping rounds: a socket silent for two rounds is terminated. Default 15000 ms. */
   livenessIntervalMs?: number;
   logger?: Logger;
+  /** Told about connections, subscriptions and messages (metrics, audit). More with `observe()`. */
+  observer?: CableObserver;
 }
 
 export const cableDefaults = {
@@ -81,6 +84,7 @@ export class CableServer {
   readonly #attached: HttpServer[] = [];
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #drained = new Set<() => void>();
+  readonly #observers: ObserverSet;
   #ownServer: HttpServer | undefined;
   #subscriptions = 0;
   #closing = false;
@@ -92,6 +96,10 @@ export class CableServer {
     this.#ownsPubSub = !options.pubsub;
     this.pubsub = options.pubsub ?? new MemoryPubSub({ logger: this.logger });
     this.signer = options.signer ?? new Signer(options.secret ?? requireSecret());
+    this.#observers = new ObserverSet((error) =>
+      this.logger.error("observer failed", { error: String(error) }),
+    );
+    if (options.observer) this.#observers.add(options.observer);
     for (const channel of options.channels) {
       if (!channel.channelName)
         throw new TypeError(`channel class ${channel.name} has no static channelName`);
@@ -113,6 +121,7 @@ export class CableServer {
     this.#host = {
       cable,
       logger: this.logger,
+      observer: this.#observers,
       maxMessageBytes: options.maxMessageBytes ?? cableDefaults.maxMessageBytes,
       maxBufferedBytes: options.maxBufferedBytes ?? cableDefaults.maxBufferedBytes,
       maxSubscriptions: options.maxSubscriptions ?? cableDefaults.maxSubscriptions,
@@ -124,6 +133,14 @@ export class CableServer {
       closed: (connection) => this.#forget(connection),
     };
     this.#startTimers();
+  }
+
+  /**
+   * Registers an observer of connections, subscriptions and messages; returns the function that
+   * removes it. `cableMetrics` is one.
+   */
+  observe(observer: CableObserver): () => void {
+    return this.#observers.add(observer);
   }
 
   /** Serves the cable on `server` at `path`, through its `upgrade` event. */
@@ -156,18 +173,21 @@ export class CableServer {
     const path = (request.url ?? "").split("?", 1)[0];
     if (path !== this.path) return false;
     if (this.#closing) {
+      this.#observers.upgradeRefused(ObservedReasons.serverShuttingDown);
       refuse(socket, 503, "Server is shutting down");
       return true;
     }
     const policy = this.#options.allowedOrigins ?? cableDefaults.allowedOrigins;
     if (!originAllowed(policy, request)) {
       this.logger.warn("origin refused", { origin: request.headers.origin, host: request.headers.host });
+      this.#observers.upgradeRefused(ObservedReasons.forbiddenOrigin);
       refuse(socket, 403, "Origin not allowed");
       return true;
     }
     this.#wss.handleUpgrade(request, socket, head, (ws) => {
       const connection = new Connection(ws, request, this.#host);
       this.#connections.add(connection);
+      this.#observers.connectionOpened(connection);
     });
     return true;
   }
@@ -175,6 +195,11 @@ export class CableServer {
   /** Publishes `message` (any JSON value; a string for Turbo) to every subscriber of `stream`. */
   broadcast(stream: string, message: unknown): Promise<void> {
     return this.pubsub.publish(stream, JSON.stringify(message ?? null));
+  }
+
+  /** The `channelName` of every registered channel class. */
+  get channelNames(): string[] {
+    return [...this.#channels.keys()];
   }
 
   /** Open sockets and confirmed subscriptions, as `/health` reports them. */
@@ -222,6 +247,7 @@ export class CableServer {
 
   #forget(connection: Connection): void {
     this.#connections.delete(connection);
+    this.#observers.connectionClosed(connection, connection.closeReason);
     if (this.#connections.size === 0) {
       for (const resolve of this.#drained) resolve();
       this.#drained.clear();

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
+import pino from "pino";
 import { createDemoApp } from "../../examples/demo/app.js";
-import { consoleLogger } from "../cable/logger.js";
+import { pinoLogger } from "../server/pino_logger.js";
 import { UsageError } from "./run.js";
 
 const HELP = `usage: p2p-streams-channel demo [--port 3000] [--host 127.0.0.1] [--secret S] [--ice-server URL ...] [--redis URL]
@@ -12,7 +13,7 @@ with the Action Cable signaling server at /cable and /health. Stops on SIGINT or
   --host H           address to bind (default 127.0.0.1)
   --secret S         signing secret (default P2P_SECRET, else a fresh one per run)
   --ice-server URL   STUN/TURN URL handed to pages (repeatable; default none)
-  --log-level L      debug | info | warn | error (default info)
+  --log-level L      debug | info | warn | error | silent (default info); JSON lines (pino) on stderr
   --redis URL        share pub/sub and sessions through Redis (default REDIS_URL, else in-process),
                      so several demo processes behind one load balancer act as one`;
 
@@ -38,14 +39,14 @@ export async function demoCommand(argv: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be 0-65535, got "${values.port}"`);
   const level = values["log-level"];
-  if (level !== "debug" && level !== "info" && level !== "warn" && level !== "error") {
-    throw new UsageError(`--log-level must be debug, info, warn or error, got "${level}"`);
+  if (!LEVELS.includes(level)) {
+    throw new UsageError(`--log-level must be ${LEVELS.join(", ")}, got "${level}"`);
   }
   const redisUrl = values.redis ?? (process.env.REDIS_URL || undefined);
   if (redisUrl !== undefined && !/^rediss?:\/\/./.test(redisUrl)) {
     throw new UsageError(`--redis must be a redis:// or rediss:// URL, got "${redisUrl}"`);
   }
-  const logger = consoleLogger(level);
+  const logger = pinoLogger(demoPino(level));
   const app = createDemoApp({
     secret: values.secret,
     logger,
@@ -65,4 +66,22 @@ export async function demoCommand(argv: string[]): Promise<number> {
   await app.close();
   console.log("stopped");
   return 0;
+}
+
+const LEVELS = ["debug", "info", "warn", "error", "silent"];
+
+/**
+ * JSON lines on stderr (stdout carries the `listening on` line), written synchronously so nothing
+ * is lost on SIGTERM. Levels as words and ISO times: `{"level":"info","time":"…","msg":"…",…}`.
+ */
+function demoPino(level: string) {
+  return pino(
+    {
+      level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    pino.destination({ dest: 2, sync: true }),
+  );
 }

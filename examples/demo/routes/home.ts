@@ -15,7 +15,7 @@ export const homeRoutes: Route[] = [
 <ul>
   <li><a href="/chat?name=ann">One-to-many chat session</a> (open it again as <a href="/chat?name=bob">bob</a>)</li>
   <li><a href="/rooms/new">Mesh video room</a></li>
-  <li><a href="/health">Health</a></li>
+  <li><a href="/health">Health</a> and <a href="/metrics">metrics</a></li>
 </ul>`,
         }),
       );
