@@ -11,6 +11,7 @@ export const Reasons = {
   unknownCommand: "unknown_command",
   unknownAction: "unknown_action",
   invalidMessage: "invalid_message",
+  invalidParams: "invalid_params",
   notSubscribed: "not_subscribed",
   actionFailed: "action_failed",
   invalidToken: "invalid_token",

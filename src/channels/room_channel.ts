@@ -2,7 +2,10 @@ import { Channel } from "../cable/channel.js";
 import { P2pError, Reasons } from "../cable/errors.js";
 import { mediumId, mediumPartial } from "../html/medium_partial.js";
 import { turboStreams } from "../html/turbo_stream.js";
-import { isSafeId, type RoomIdentity, roomStreams, verifyRoomToken } from "./room_token.js";
+import { type RoomIdentity, roomStreams, verifyRoomToken } from "./room_token.js";
+import { parseAction } from "./schemas/parse_action.js";
+import { greetAction } from "./schemas/room_actions.js";
+import { tokenParamsProblem } from "./schemas/subscribe_params.js";
 
 /** Presence messages of a room, as clients receive them on `RoomChannel`. */
 export type RoomPresenceMessage = { type: "joined"; from: string } | { type: "left"; from: string };
@@ -24,6 +27,15 @@ export class RoomChannel extends Channel {
   #identity: RoomIdentity | undefined;
 
   override async subscribed(): Promise<void> {
+    const problem = tokenParamsProblem(this.params);
+    if (problem) {
+      this.logger.info("room subscription rejected", {
+        connection: this.connection.id,
+        reason: problem.reason,
+      });
+      this.reject(problem.reason, problem.message);
+      return;
+    }
     try {
       this.#identity = verifyRoomToken(this.cable.signer, this.params.token);
     } catch (error) {
@@ -54,15 +66,9 @@ export class RoomChannel extends Channel {
   /** Shows the caller to `to`: the Turbo Stream append of the caller's media element. */
   async greet(data: Record<string, unknown>): Promise<void> {
     const { roomId, clientId } = this.#identity!;
-    const to = data.to;
-    if (!isSafeId(to)) {
-      throw new P2pError(
-        Reasons.invalidMessage,
-        `greet needs "to": a client id, got ${JSON.stringify(to) ?? "nothing"}`,
-      );
-    }
+    const { to, reply } = parseAction(greetAction, data);
     if (to === clientId) throw new P2pError(Reasons.invalidMessage, "a client cannot greet itself");
-    const element = mediumPartial(clientId, { reply: data.reply === true });
+    const element = mediumPartial(clientId, { reply: reply === true });
     await this.broadcast(roomStreams.client(roomId, to), turboStreams.append("media", element));
   }
 }

@@ -1,6 +1,9 @@
 import { Channel } from "../cable/channel.js";
 import { P2pError, Reasons } from "../cable/errors.js";
-import { isSafeId, type RoomIdentity, roomStreams, verifyRoomToken } from "./room_token.js";
+import { type RoomIdentity, roomStreams, verifyRoomToken } from "./room_token.js";
+import { parseAction } from "./schemas/parse_action.js";
+import { roomSignalAction } from "./schemas/room_actions.js";
+import { tokenParamsProblem } from "./schemas/subscribe_params.js";
 
 /** A directed SDP or ICE message, as the addressed client receives it. */
 export interface RoomSignalMessage {
@@ -10,10 +13,6 @@ export interface RoomSignalMessage {
   description?: { type: "offer" | "answer" | "pranswer" | "rollback"; sdp?: string };
   candidate?: Record<string, unknown> | null;
 }
-
-const DESCRIPTION_TYPES = new Set(["offer", "answer", "pranswer", "rollback"]);
-const MAX_SDP = 32 * 1024;
-const MAX_CANDIDATE = 2048;
 
 /**
  * Perfect-negotiation signaling of a room: SDP and ICE go to the addressed client only. Identifier
@@ -30,6 +29,15 @@ export class RoomSignalingChannel extends Channel {
   #identity: RoomIdentity | undefined;
 
   override async subscribed(): Promise<void> {
+    const problem = tokenParamsProblem(this.params);
+    if (problem) {
+      this.logger.info("room signaling subscription rejected", {
+        connection: this.connection.id,
+        reason: problem.reason,
+      });
+      this.reject(problem.reason, problem.message);
+      return;
+    }
     try {
       this.#identity = verifyRoomToken(this.cable.signer, this.params.token);
     } catch (error) {
@@ -44,49 +52,11 @@ export class RoomSignalingChannel extends Channel {
   /** Relays one description or candidate to `to`, stamped with the caller's verified id. */
   async signal(data: Record<string, unknown>): Promise<void> {
     const { roomId, clientId } = this.#identity!;
-    const { to } = data;
-    if (!isSafeId(to)) {
-      throw new P2pError(
-        Reasons.invalidMessage,
-        `signal needs "to": a client id, got ${JSON.stringify(to) ?? "nothing"}`,
-      );
-    }
+    const { to, description, candidate } = parseAction(roomSignalAction, data);
     if (to === clientId) throw new P2pError(Reasons.invalidMessage, "a client cannot signal itself");
     const message: RoomSignalMessage = { type: "signal", from: clientId };
-    if (data.description !== undefined) message.description = readDescription(data.description);
-    else if (data.candidate !== undefined) message.candidate = readCandidate(data.candidate);
-    else throw new P2pError(Reasons.invalidMessage, "signal needs a description or a candidate");
+    if (description !== undefined) message.description = description;
+    else message.candidate = candidate;
     await this.broadcast(roomStreams.signal(roomId, to), message);
   }
-}
-
-function readDescription(value: unknown): NonNullable<RoomSignalMessage["description"]> {
-  const { type, sdp } = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
-  if (typeof type !== "string" || !DESCRIPTION_TYPES.has(type)) {
-    throw new P2pError(
-      Reasons.invalidMessage,
-      `description type must be offer, answer, pranswer or rollback, got ${JSON.stringify(type) ?? "nothing"}`,
-    );
-  }
-  if (sdp !== undefined && (typeof sdp !== "string" || sdp.length > MAX_SDP)) {
-    throw new P2pError(
-      Reasons.invalidMessage,
-      `description sdp must be a string of at most ${MAX_SDP} characters`,
-    );
-  }
-  return { type: type as "offer", ...(sdp === undefined ? {} : { sdp }) };
-}
-
-function readCandidate(value: unknown): RoomSignalMessage["candidate"] {
-  if (value === null) return null;
-  if (typeof value !== "object" || Array.isArray(value) || JSON.stringify(value).length > MAX_CANDIDATE) {
-    throw new P2pError(
-      Reasons.invalidMessage,
-      `candidate must be an RTCIceCandidateInit object or null (at most ${MAX_CANDIDATE} characters)`,
-    );
-  }
-  const { candidate, sdpMid, sdpMLineIndex, usernameFragment } = value as Record<string, unknown>;
-  if (typeof candidate !== "string")
-    throw new P2pError(Reasons.invalidMessage, "candidate.candidate must be a string");
-  return { candidate, sdpMid, sdpMLineIndex, usernameFragment };
 }

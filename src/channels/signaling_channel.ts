@@ -1,7 +1,10 @@
 import { Channel, type ChannelClass } from "../cable/channel.js";
 import { P2pError, Reasons } from "../cable/errors.js";
 import type { SessionStore } from "../store/adapter.js";
-import { readEmpty, readPeerId, readSignal, type SignalingMessage } from "./session_signal.js";
+import { parseAction } from "./schemas/parse_action.js";
+import { dropAction, emptyAction, signalAction } from "./schemas/session_actions.js";
+import { tokenParamsProblem } from "./schemas/subscribe_params.js";
+import type { SignalingMessage } from "./session_signal.js";
 import { type SessionIdentity, sessionStreams, verifySessionToken } from "./session_token.js";
 
 export interface SignalingChannelOptions {
@@ -35,6 +38,10 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
     throw new TypeError(`ttlSeconds must be a positive number of seconds, got ${ttlSeconds}`);
   }
 
+  const joinAction = emptyAction("join");
+  const detachAction = emptyAction("detach");
+  const leaveAction = emptyAction("leave");
+
   return class SignalingChannel extends Channel {
     static override readonly channelName = "SignalingChannel";
     static override readonly actions: readonly string[] = ["join", "signal", "detach", "drop", "leave"];
@@ -47,6 +54,15 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
     #queue: Promise<unknown> = Promise.resolve();
 
     override async subscribed(): Promise<void> {
+      const problem = tokenParamsProblem(this.params);
+      if (problem) {
+        this.logger.info("session subscription rejected", {
+          connection: this.connection.id,
+          reason: problem.reason,
+        });
+        this.reject(problem.reason, problem.message);
+        return;
+      }
       try {
         this.#identity = verifySessionToken(this.cable.signer, this.params.token);
       } catch (error) {
@@ -71,7 +87,7 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
 
     /** Joins the session (the first member is host) and tells every subscriber `ready`. */
     join(data: Record<string, unknown>): Promise<void> {
-      readEmpty("join", data);
+      parseAction(joinAction, data);
       return this.#serial(async () => {
         const { sessionId, peerId } = this.#identity!;
         const result = await store.join(sessionId, peerId, { maxPeers, ttlSeconds });
@@ -89,8 +105,7 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
 
     /** Relays SDP or ICE to `to`, a member of the caller's session, stamped with the caller's id. */
     signal(data: Record<string, unknown>): Promise<void> {
-      const to = readPeerId("signal", "to", data.to);
-      const signal = readSignal(data.signal);
+      const { to, signal } = parseAction(signalAction, data);
       const { sessionId, peerId } = this.#identity!;
       if (to === peerId) throw new P2pError(Reasons.invalidMessage, "a peer cannot signal itself");
       return this.#serial(async () => {
@@ -106,7 +121,7 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
 
     /** Connected peer-to-peer and about to close the cable socket: stay a member after unsubscribing. */
     detach(data: Record<string, unknown>): Promise<void> {
-      readEmpty("detach", data);
+      parseAction(detachAction, data);
       return this.#serial(async () => {
         if (!this.#joined) throw notJoined(this.#identity!);
         this.#detached = true;
@@ -116,7 +131,7 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
 
     /** Host only: removes a member the host saw die (heartbeat) and tells everyone `peer-left`. */
     drop(data: Record<string, unknown>): Promise<void> {
-      const peer = readPeerId("drop", "peer", data.peer);
+      const { peer } = parseAction(dropAction, data);
       const { sessionId, peerId } = this.#identity!;
       if (peer === peerId)
         throw new P2pError(Reasons.invalidMessage, 'the host cannot drop itself: use "leave"');
@@ -134,7 +149,7 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
 
     /** Leaves the session now (as unsubscribing without `detach` does). */
     leave(data: Record<string, unknown>): Promise<void> {
-      readEmpty("leave", data);
+      parseAction(leaveAction, data);
       return this.#serial(() => this.#leave());
     }
 

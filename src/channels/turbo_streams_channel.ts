@@ -1,5 +1,6 @@
 import { Channel } from "../cable/channel.js";
 import { TURBO_STREAMS_CHANNEL } from "../html/tags.js";
+import { turboStreamParams } from "./schemas/subscribe_params.js";
 
 /**
  * `Turbo::StreamsChannel`, as turbo-rails defines it: a subscription carries a signed stream name,
@@ -10,7 +11,8 @@ export class TurboStreamsChannel extends Channel {
   static override readonly actions: readonly string[] = [];
 
   override async subscribed(): Promise<void> {
-    const stream = this.cable.signer.verifyStreamName(this.params.signed_stream_name);
+    const params = turboStreamParams.safeParse(this.params);
+    const stream = params.success ? this.cable.signer.verifyStreamName(params.data.signed_stream_name) : null;
     if (stream === null) {
       this.logger.warn("turbo stream rejected: bad signature", { connection: this.connection.id });
       this.reject();

@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { signalLimits } from "../session_signal.js";
+import { sessionTokenDefaults } from "../session_token.js";
+import { describe, isObject } from "./describe.js";
+import { iceCandidate } from "./ice_candidate.js";
+
+// Schemas of the `perform` data of `SignalingChannel` (docs/protocol.md, "Sessions"). Messages
+// name the action and the field, as clients and their developers read them in `received`.
+
+/** `join`, `detach`, `leave`: no data besides the `action` Action Cable clients add. */
+export function emptyAction(action: string) {
+  return z.strictObject(
+    { action: z.string().optional() },
+    {
+      error: (issue) =>
+        issue.code === "unrecognized_keys"
+          ? `${action} takes no data, got ${issue.keys.map((key) => JSON.stringify(key.slice(0, 40))).join(", ")}`
+          : `${action} takes no data`,
+    },
+  );
+}
+
+/** A peer id field: a non-empty string of at most 200 characters, as session tokens bind. */
+function peerId(action: string, field: string) {
+  const error = (issue: { input?: unknown }) =>
+    `${action} needs "${field}": a peer id, got ${describe(issue.input)}`;
+  return z.string({ error }).min(1, { error }).max(sessionTokenDefaults.maxIdLength, { error });
+}
+
+function description(type: "offer" | "answer") {
+  const error = `${type} needs "sdp": a string of 1 to ${signalLimits.maxSdp} characters`;
+  return z.object({
+    type: z.literal(type),
+    sdp: z.string({ error }).min(1, { error }).max(signalLimits.maxSdp, { error }),
+  });
+}
+
+/** SDP or ICE as `signal` carries it; rebuilt from the known fields only. */
+export const sessionSignal = z.discriminatedUnion(
+  "type",
+  [
+    description("offer"),
+    description("answer"),
+    z.object({ type: z.literal("candidate"), candidate: iceCandidate }),
+  ],
+  {
+    error: (issue) =>
+      isObject(issue.input)
+        ? `signal type must be "offer", "answer" or "candidate", got ${describe(issue.input.type)}`
+        : `signal needs "signal": an object, got ${describe(issue.input)}`,
+  },
+);
+
+/** `signal { to, signal }`: any `from` the client adds is dropped; the server stamps its own. */
+export const signalAction = z.object({ to: peerId("signal", "to"), signal: sessionSignal });
+
+/** `drop { peer }` (host only). */
+export const dropAction = z.object({ peer: peerId("drop", "peer") });

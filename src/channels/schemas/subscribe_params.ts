@@ -1,0 +1,45 @@
+import { z } from "zod";
+import { type Reason, Reasons } from "../../cable/errors.js";
+
+/** Longest token or signed stream name accepted: `Signer` refuses longer ones unread. */
+export const MAX_TOKEN_LENGTH = 16_384;
+
+/**
+ * The identifier of `SignalingChannel`, `RoomChannel` and `RoomSignalingChannel`:
+ * `{"channel", "token"}` and nothing else. Whom the subscription speaks for comes from the token
+ * alone, so a field such as `sessionId` or `peerId` is refused rather than silently ignored.
+ */
+export const tokenParams = z.strictObject({
+  channel: z.string(),
+  token: z
+    .string({ error: "token must be a string" })
+    .max(MAX_TOKEN_LENGTH, { error: `token must be at most ${MAX_TOKEN_LENGTH} characters` }),
+});
+
+/**
+ * `Turbo::StreamsChannel`'s identifier. Loose: `<turbo-cable-stream-source>` adds its `data-*`
+ * attributes to it (turbo-rails' `snakeize(this.dataset)`), and they are harmless.
+ */
+export const turboStreamParams = z.looseObject({
+  channel: z.string(),
+  signed_stream_name: z.string().max(MAX_TOKEN_LENGTH),
+});
+
+/**
+ * Why a token channel refuses these identifier params, or `undefined` when they fit: a missing or
+ * malformed token is `invalid_token`, any other field is `invalid_params`.
+ */
+export function tokenParamsProblem(params: unknown): { reason: Reason; message: string } | undefined {
+  const result = tokenParams.safeParse(params);
+  if (result.success) return undefined;
+  const issue = result.error.issues[0]!;
+  if (issue.code === "unrecognized_keys") {
+    const keys = issue.keys.map((key) => JSON.stringify(key.slice(0, 40))).join(", ");
+    return {
+      reason: Reasons.invalidParams,
+      message: `identifier takes only "channel" and "token", got ${keys}`,
+    };
+  }
+  if (issue.path[0] === "token") return { reason: Reasons.invalidToken, message: issue.message };
+  return { reason: Reasons.invalidParams, message: issue.message };
+}
