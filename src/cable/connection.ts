@@ -6,6 +6,7 @@ import type { Logger } from "./logger.js";
 import { ObservedReasons, type ObserverSet } from "./observer.js";
 import {
   confirmFrame,
+  dataFrame,
   disconnectFrame,
   parseActionData,
   parseCommand,
@@ -14,6 +15,7 @@ import {
   rejectFrame,
   WELCOME,
 } from "./protocol.js";
+import { TokenBucket } from "./token_bucket.js";
 
 export type Identity = Readonly<Record<string, unknown>>;
 
@@ -26,6 +28,13 @@ export interface ConnectionHost {
   readonly maxMessageBytes: number;
   readonly maxBufferedBytes: number;
   readonly maxSubscriptions: number;
+  /** Frames one socket may send at once, and refilled per second (the token bucket). */
+  readonly messageBurst: number;
+  readonly messagesPerSecond: number;
+  /** Frames dropped in one overload, each answered with `rate_limited`, before the disconnect. */
+  readonly maxThrottledMessages: number;
+  /** The rate limit's clock, in milliseconds. */
+  now(): number;
   channel(name: string): ChannelClass | undefined;
   authenticate(request: IncomingMessage): Identity | null | Promise<Identity | null>;
   subscriptionsChanged(delta: number): void;
@@ -56,10 +65,17 @@ export class Connection implements ConnectionHandle {
   #draining = false;
   #closing = false;
   #closeReason: string | undefined;
+  readonly #bucket: TokenBucket | undefined;
+  /** Frames dropped since the bucket was last full. */
+  #throttled = 0;
 
   constructor(socket: WebSocket, request: IncomingMessage, host: ConnectionHost) {
     this.#socket = socket;
     this.#host = host;
+    if (Number.isFinite(host.messagesPerSecond)) {
+      const { messageBurst: burst, messagesPerSecond: perSecond } = host;
+      this.#bucket = new TokenBucket({ burst, perSecond, now: host.now });
+    }
     this.request = {
       url: request.url ?? "",
       origin: request.headers.origin,
@@ -135,6 +151,10 @@ export class Connection implements ConnectionHandle {
   #received(data: Buffer, isBinary: boolean): void {
     if (this.#closing) return;
     this.#host.observer.messageReceived(this, data.length);
+    if (this.#bucket && !this.#admitted(this.#bucket)) {
+      this.#throttle(data, isBinary);
+      return;
+    }
     if (isBinary) {
       this.#host.logger.warn("binary frame dropped", { connection: this.id, bytes: data.length });
       return;
@@ -161,6 +181,50 @@ export class Connection implements ConnectionHandle {
         this.#enqueue(() => this.#perform(command.identifier, command.data));
         break;
     }
+  }
+
+  #admitted(bucket: TokenBucket): boolean {
+    // An overload ends once the client has been quiet long enough to refill the whole burst.
+    if (this.#throttled > 0 && bucket.full) this.#throttled = 0;
+    return bucket.take();
+  }
+
+  /**
+   * A frame over the rate: dropped, and answered with `rate_limited` on its identifier so the
+   * client knows which command was lost; past `maxThrottledMessages` the socket is disconnected
+   * (reconnect true: a client that backs off is welcome back).
+   */
+  #throttle(data: Buffer, isBinary: boolean): void {
+    const { messageBurst, messagesPerSecond, maxThrottledMessages, logger } = this.#host;
+    if (++this.#throttled > maxThrottledMessages) {
+      logger.warn("rate limit exceeded, disconnecting", {
+        connection: this.id,
+        dropped: this.#throttled - 1,
+      });
+      this.disconnect(Reasons.rateLimited, true);
+      return;
+    }
+    if (this.#throttled === 1) {
+      logger.warn("rate limited", { connection: this.id, burst: messageBurst, perSecond: messagesPerSecond });
+    }
+    if (isBinary || data.length > this.#host.maxMessageBytes) return;
+    const parsed = parseCommand(data.toString("utf8"));
+    if (!parsed.ok) return;
+    const { command, identifier } = parsed.value;
+    const message = `Too many messages: at most ${messagesPerSecond} a second, in bursts of ${messageBurst}; this ${command} was dropped`;
+    this.#enqueue(() => {
+      const channel = this.#subscriptions.get(identifier);
+      if (channel?.state === "confirmed") channel.transmitError(Reasons.rateLimited, message);
+      else if (!channel && command === "subscribe") {
+        const identifierJson = JSON.stringify(identifier);
+        this.#sendError(identifierJson, Reasons.rateLimited, message);
+        this.#reject(identifierJson, undefined, Reasons.rateLimited);
+      }
+    });
+  }
+
+  #sendError(identifierJson: string, reason: string, message: string): void {
+    this.send(dataFrame(identifierJson, JSON.stringify({ type: "error", reason, message })));
   }
 
   #opener(request: IncomingMessage): Task {
@@ -215,6 +279,8 @@ export class Connection implements ConnectionHandle {
         connection: this.id,
         error: "too many subscriptions",
       });
+      const max = this.#host.maxSubscriptions;
+      this.#sendError(identifierJson, Reasons.tooManySubscriptions, `A socket may hold ${max} subscriptions`);
       this.#reject(identifierJson, parsed.channel, ObservedReasons.tooManySubscriptions);
       return;
     }

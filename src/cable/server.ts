@@ -34,8 +34,29 @@ export interface CableServerOptions {
   maxMessageBytes?: number;
   /** A socket whose unsent output exceeds this is disconnected with `too_slow`. Default 4 MiB. */
   maxBufferedBytes?: number;
-  /** Subscriptions one socket may hold. Default 32. */
+  /**
+   * Subscriptions one socket may hold. Default 32. One more is rejected after an error with
+   * reason `too_many_subscriptions` on its identifier.
+   */
   maxSubscriptions?: number;
+  /**
+   * Frames one socket may send back to back (the token bucket's size). Default 500: a host
+   * answering many joiners at once sends an offer and a dozen candidates to each.
+   */
+  messageBurst?: number;
+  /**
+   * Frames a second one socket may send, sustained (the bucket's refill rate). Default 100.
+   * A frame over the rate is dropped and answered with `rate_limited` on its identifier; other
+   * sockets are unaffected. `Infinity` turns the limit off.
+   */
+  messagesPerSecond?: number;
+  /**
+   * Frames dropped in one overload (until the bucket is full again) before the socket is
+   * disconnected with `rate_limited`, `reconnect: true`. Default 100.
+   */
+  maxThrottledMessages?: number;
+  /** Milliseconds clock of the rate limit. Default `performance.now`; tests inject their own. */
+  now?: () => number;
   /** JSON `ping` interval. Default 3000 ms, as Rails; clients think a socket stale after 6 s. */
   pingIntervalMs?: number;
   /** Native WebSocket ping rounds: a socket silent for two rounds is terminated. Default 15000 ms. */
@@ -51,6 +72,9 @@ export const cableDefaults = {
   maxMessageBytes: 64 * 1024,
   maxBufferedBytes: 4 * 1024 * 1024,
   maxSubscriptions: 32,
+  messageBurst: 500,
+  messagesPerSecond: 100,
+  maxThrottledMessages: 100,
   pingIntervalMs: 3000,
   livenessIntervalMs: 15_000,
 } as const;
@@ -125,6 +149,7 @@ export class CableServer {
       maxMessageBytes: options.maxMessageBytes ?? cableDefaults.maxMessageBytes,
       maxBufferedBytes: options.maxBufferedBytes ?? cableDefaults.maxBufferedBytes,
       maxSubscriptions: options.maxSubscriptions ?? cableDefaults.maxSubscriptions,
+      ...rateLimit(options),
       channel: (name) => this.#channels.get(name),
       authenticate,
       subscriptionsChanged: (delta) => {
@@ -268,6 +293,23 @@ export class CableServer {
     probe.unref();
     this.#timers.push(ping, probe);
   }
+}
+
+function rateLimit(options: CableServerOptions) {
+  const messageBurst = options.messageBurst ?? cableDefaults.messageBurst;
+  const messagesPerSecond = options.messagesPerSecond ?? cableDefaults.messagesPerSecond;
+  const maxThrottledMessages = options.maxThrottledMessages ?? cableDefaults.maxThrottledMessages;
+  if (!(Number.isInteger(messageBurst) && messageBurst >= 1)) {
+    throw new TypeError(`messageBurst must be a positive integer, got ${messageBurst}`);
+  }
+  if (!(messagesPerSecond > 0)) {
+    throw new TypeError(`messagesPerSecond must be a positive number or Infinity, got ${messagesPerSecond}`);
+  }
+  if (!(Number.isInteger(maxThrottledMessages) && maxThrottledMessages >= 0)) {
+    throw new TypeError(`maxThrottledMessages must be a whole number, got ${maxThrottledMessages}`);
+  }
+  const now = options.now ?? performance.now.bind(performance);
+  return { messageBurst, messagesPerSecond, maxThrottledMessages, now };
 }
 
 function requireSecret(): string {

@@ -134,12 +134,23 @@ describe("bad subscriptions", () => {
     assert.match(String(line!.details?.error), /Unknown channel "ChatChanel" in subscribe identifier/);
   });
 
-  test("rejects subscriptions beyond maxSubscriptions", async (t) => {
+  test("rejects subscriptions beyond maxSubscriptions after a too_many_subscriptions error", async (t) => {
     const { client } = await setup(t, { maxSubscriptions: 2 });
     await client.subscribed(identifier({ channel: "TestChannel", room: "2" }));
     const third = identifier({ channel: "TestChannel", room: "3" });
     client.subscribe(third);
+    const error = await client.next((f) => f.identifier === third, "the error");
+    assert.deepEqual(messageOf(error), {
+      type: "error",
+      reason: "too_many_subscriptions",
+      message: "A socket may hold 2 subscriptions",
+    });
     assert.equal((await client.next((f) => f.identifier === third, "reply")).type, "reject_subscription");
+    await roundTrip(client);
+  });
+
+  test("defaults maxSubscriptions to 32", () => {
+    assert.equal(cableDefaults.maxSubscriptions, 32);
   });
 });
 
