@@ -239,6 +239,20 @@ describe("origin", () => {
     const client = await RawClient.open(url, { origin: "https://app.example" });
     await client.next((f) => f.type === "welcome", "welcome");
   });
+
+  test("refuses, with 403, an origin the list does not hold, and the page's own host once a list is set", async (t) => {
+    const { url, port, cable } = await startCable(t, { allowedOrigins: ["https://app.example"] });
+    for (const origin of ["https://evil.example", "http://app.example", `http://127.0.0.1:${port}`]) {
+      await assert.rejects(RawClient.open(url, { origin }), /403/, origin);
+    }
+    assert.equal(cable.stats().connections, 0);
+  });
+
+  test("lets a client without Origin (not a browser) through the same-origin check", async (t) => {
+    const { url } = await startCable(t);
+    const client = await RawClient.open(url);
+    await client.next((f) => f.type === "welcome", "welcome");
+  });
 });
 
 describe("garbage barrage", () => {
