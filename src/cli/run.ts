@@ -1,11 +1,16 @@
 import { parseArgs } from "node:util";
 import { demoCommand } from "./demo.js";
 import { generateCommand } from "./generate.js";
+import { initCommand } from "./init.js";
 
 export type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; run: Command }> = {
   demo: { summary: "start the demo app (chat sessions and video rooms) on one port", run: demoCommand },
+  init: {
+    summary: "add a server entry (the cable) and a client entry (<p2p-frame>) to this project",
+    run: (args) => initCommand(args),
+  },
   generate: {
     summary: "generate controller NAME: a Stimulus P2pController skeleton",
     run: (args) => generateCommand(args),
@@ -37,7 +42,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      console.error(`p2p-streams-channel ${name}: ${(error as Error).message}`);
+      console.error(`p2p-streams-channel ${name}: ${usageMessage(error as Error & { code?: string })}`);
       return 2;
     }
     console.error(`p2p-streams-channel ${name}: ${(error as Error).stack ?? error}`);
@@ -45,6 +50,21 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
+/** A mistake in the command line: reported without a stack, exit code 2. */
 export class UsageError extends Error {}
 
-export { parseArgs };
+// node:util's parseArgs words its errors for programmers; say what the user typed and where help is.
+function usageMessage(error: Error & { code?: string }): string {
+  const quoted = /'([^']*)'/.exec(error.message)?.[1];
+  const help = "(--help lists the options)";
+  switch (error.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown option "${quoted}" ${help}`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      return `${error.message.split(".")[0]} ${help}`;
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return `unexpected argument "${quoted}" ${help}`;
+    default:
+      return error.message;
+  }
+}

@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { runCli } from "../../src/cli/run.js";
+
+// Every command's --help and usage errors, through runCli as `p2p-streams-channel` runs it.
+// Nothing here starts a server: each case fails (or prints help) before `demo` would listen.
+
+describe("CLI flags", () => {
+  test("prints each command's usage with --help and exits 0", async (t) => {
+    for (const command of ["demo", "init", "generate"]) {
+      const { code, log } = await runCliOutput(t, [command, "--help"]);
+      assert.equal(code, 0, command);
+      assert.match(log, new RegExp(`^usage: p2p-streams-channel ${command} `));
+    }
+    const { code, log } = await runCliOutput(t, ["--help"]);
+    assert.equal(code, 0);
+    for (const command of ["demo", "init", "generate"]) assert.match(log, new RegExp(`\\n  ${command} `));
+  });
+
+  test("documents every demo option in its help", async (t) => {
+    const { log } = await runCliOutput(t, ["demo", "--help"]);
+    for (const flag of ["--port", "--host", "--secret", "--ice-server URL", "--log-level", "--redis"]) {
+      assert.ok(log.includes(flag), `demo --help mentions ${flag}`);
+    }
+  });
+
+  test("exits 2 naming the culprit for unknown flags and bad values", async (t) => {
+    const cases: [string[], string][] = [
+      [
+        ["demo", "--prot", "80"],
+        'p2p-streams-channel demo: unknown option "--prot" (--help lists the options)',
+      ],
+      [
+        ["generate", "controller", "chat", "-x"],
+        'p2p-streams-channel generate: unknown option "-x" (--help lists the options)',
+      ],
+      [
+        ["demo", "--port"],
+        "p2p-streams-channel demo: Option '--port <value>' argument missing (--help lists the options)",
+      ],
+      [["demo", "now"], 'p2p-streams-channel demo: unexpected argument "now" (--help lists the options)'],
+      [["demo", "--port", "70000"], 'p2p-streams-channel demo: --port must be 0-65535, got "70000"'],
+      [
+        ["demo", "--log-level", "loud"],
+        'p2p-streams-channel demo: --log-level must be debug, info, warn, error, silent, got "loud"',
+      ],
+      [
+        ["demo", "--redis", "localhost:6379"],
+        'p2p-streams-channel demo: --redis must be a redis:// or rediss:// URL, got "localhost:6379"',
+      ],
+      [["serve"], 'p2p-streams-channel: unknown command "serve"'],
+    ];
+    for (const [argv, expected] of cases) {
+      const { code, error } = await runCliOutput(t, argv);
+      assert.equal(code, 2, argv.join(" "));
+      assert.equal(error.split("\n")[0], expected);
+    }
+  });
+});
+
+async function runCliOutput(t: { mock: test.TestContext["mock"] }, argv: string[]) {
+  const log = t.mock.method(console, "log", () => {});
+  const error = t.mock.method(console, "error", () => {});
+  try {
+    const code = await runCli(argv);
+    const text = (calls: typeof log.mock.calls) => calls.map((call) => String(call.arguments[0])).join("\n");
+    return { code, log: text(log.mock.calls), error: text(error.mock.calls) };
+  } finally {
+    log.mock.restore();
+    error.mock.restore();
+  }
+}
