@@ -12,6 +12,16 @@ export interface TurboStreamOptions {
   method?: "morph";
 }
 
+const ACTIONS: ReadonlySet<string> = new Set<TurboStreamAction>([
+  "append",
+  "prepend",
+  "replace",
+  "update",
+  "remove",
+  "before",
+  "after",
+]);
+
 /**
  * Renders one `<turbo-stream>` element as Rails does: `<template>` for every action but `remove`.
  * Returns a string, ready to broadcast (Turbo acts only on string messages).
@@ -22,6 +32,11 @@ export function turboStream(
   content?: SafeHtml | string,
 ): string {
   const { target, targets, method } = options;
+  // The action and method are written unescaped, so only known words pass (callers may be untyped JS).
+  if (!ACTIONS.has(action)) throw new TypeError(`Unknown turbo-stream action ${JSON.stringify(action)}`);
+  if (method !== undefined && method !== "morph") {
+    throw new TypeError(`Unknown turbo-stream method ${JSON.stringify(method)}: only "morph"`);
+  }
   if (!target && !targets) throw new TypeError(`turbo-stream "${action}" needs a target or targets`);
   if (content !== undefined && !(content instanceof SafeHtml)) {
     throw new TypeError("turbo-stream content must be SafeHtml: build it with the html`` tag");
@@ -29,7 +44,7 @@ export function turboStream(
   let attrs = `action="${action}"`;
   if (target) attrs += ` target="${escapeHtml(target)}"`;
   if (targets) attrs += ` targets="${escapeHtml(targets)}"`;
-  if (method) attrs += ` method="${escapeHtml(method)}"`;
+  if (method) attrs += ` method="${method}"`;
   if (action === "remove") return `<turbo-stream ${attrs}></turbo-stream>`;
   return `<turbo-stream ${attrs}><template>${content ?? ""}</template></turbo-stream>`;
 }
