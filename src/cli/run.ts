@@ -68,3 +68,5 @@ function usageMessage(error: Error & { code?: string }): string {
       return error.message;
   }
 }
+
+export { parseArgs };
