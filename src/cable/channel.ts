@@ -30,6 +30,7 @@ export interface CableHandle {
   broadcast(stream: string, message: unknown): Promise<void>;
 }
 
+/** What the server hands a channel's constructor: its connection, the cable and the subscription's identifier. */
 export interface ChannelContext {
   readonly connection: ConnectionHandle;
   readonly cable: CableHandle;
@@ -48,6 +49,7 @@ export interface ChannelClass {
   readonly actions: readonly string[];
 }
 
+/** Where a subscription is: `pending` until `subscribed` resolves, then `confirmed` or `rejected`, and `closed` at the end. */
 export type SubscriptionState = "pending" | "confirmed" | "rejected" | "closed";
 
 /**

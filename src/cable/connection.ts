@@ -17,6 +17,7 @@ import {
 } from "./protocol.js";
 import { TokenBucket } from "./token_bucket.js";
 
+/** Who a socket is, as `CableServerOptions.authenticate` returned it (a user id, a tenant…); `{}` by default. */
 export type Identity = Readonly<Record<string, unknown>>;
 
 /** What a connection needs from its server. */

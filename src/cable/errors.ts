@@ -29,6 +29,7 @@ export const Reasons = {
   notHost: "not_host",
 } as const;
 
+/** One of the stable reason codes of `Reasons`. */
 export type Reason = (typeof Reasons)[keyof typeof Reasons];
 
 /** The one error type of the library: `reason` is stable, `message` quotes the culprit. */

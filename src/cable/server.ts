@@ -12,6 +12,7 @@ import { type OriginPolicy, originAllowed } from "./origin.js";
 import { pingFrame, selectProtocol } from "./protocol.js";
 import { Signer } from "./signer.js";
 
+/** Everything a `CableServer` can be told; only `channels` and a secret (or `P2P_SECRET`) are needed. */
 export interface CableServerOptions {
   /** Channel classes clients may subscribe to, looked up by their `channelName`. */
   channels: ChannelClass[];
@@ -66,6 +67,7 @@ export interface CableServerOptions {
   observer?: CableObserver;
 }
 
+/** Defaults of `CableServerOptions`, for docs and for options derived from them. */
 export const cableDefaults = {
   path: "/cable",
   allowedOrigins: "same-origin" as OriginPolicy,

@@ -3,6 +3,7 @@ import { P2pError, Reasons } from "./errors.js";
 
 const DIGEST_HEX_LENGTH = 64;
 
+/** How `Signer.sign` scopes a token: to a purpose, and for how long. */
 export interface SignOptions {
   /** What the token is for (`"turbo-stream"`, `"session"`, `"room"`): a token for one purpose is refused for another. */
   purpose?: string;

@@ -4,6 +4,7 @@ import type { Signer } from "../cable/signer.js";
 /** The purpose every session token is signed with, so a room or Turbo token never opens a session. */
 export const SESSION_TOKEN_PURPOSE = "session";
 
+/** Defaults of session tokens: their lifetime and the longest session or peer id. */
 export const sessionTokenDefaults = {
   /**
    * 12 hours: a peer whose host died re-subscribes with the token its page was rendered with,

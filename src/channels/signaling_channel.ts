@@ -7,6 +7,7 @@ import { tokenParamsProblem } from "./schemas/subscribe_params.js";
 import type { SignalingMessage } from "./session_signal.js";
 import { type SessionIdentity, sessionStreams, verifySessionToken } from "./session_token.js";
 
+/** How `createSignalingChannel` keeps sessions: the store, the most members, and the inactivity expiry. */
 export interface SignalingChannelOptions {
   /** Where members and hosts live: `MemorySessionStore` in one process, `RedisSessionStore` for N. */
   store: SessionStore;

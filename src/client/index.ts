@@ -9,9 +9,11 @@ export type {
   P2pPeersEvent,
   P2pStateEvent,
   P2pStreamEvent,
+  StateDetail,
 } from "./p2p_frame_element.js";
 export { dispatchP2pEvent, P2pFrameElement, parseFrameConfig } from "./p2p_frame_element.js";
 export type { CableConsumer, CableMixin, CableSubscription } from "./room/cable_subscription.js";
+export type { ClientLogger } from "./room/emitter.js";
 export type { LocalMediaOptions } from "./room/local_media.js";
 export { LocalMedia } from "./room/local_media.js";
 export type {

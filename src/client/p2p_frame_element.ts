@@ -9,7 +9,13 @@ import type {
   SessionState,
 } from "./session/types.js";
 
-type StateDetail = { state: SessionState; peerId: string; hostPeerId: string | null; iamHost: boolean };
+/** The detail of every state event: the new state, who this page is, and who hosts. */
+export type StateDetail = {
+  state: SessionState;
+  peerId: string;
+  hostPeerId: string | null;
+  iamHost: boolean;
+};
 /** `p2p:negotiating`, `p2p:connecting`, `p2p:connected`, `p2p:disconnected`, `p2p:closed`: this page's state changed. */
 export type P2pStateEvent = CustomEvent<StateDetail>;
 /** `p2p:error`: something failed; `reason` is a stable code (docs/reference.md). */
@@ -28,6 +34,7 @@ export type P2pHostEvent = CustomEvent<{ hostPeerId: string; iamHost: boolean }>
 /** `p2p:stream`: a remote peer's media arrived. */
 export type P2pStreamEvent = CustomEvent<{ peerId: string; stream: MediaStream }>;
 
+/** Every DOM event `<p2p-frame>` dispatches (they bubble), by name, for typed `addEventListener`. */
 export interface P2pFrameEventMap {
   "p2p:negotiating": P2pStateEvent;
   "p2p:connecting": P2pStateEvent;

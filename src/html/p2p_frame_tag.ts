@@ -12,6 +12,7 @@ export interface P2pFrameConfig {
   keepCableConnection?: boolean;
 }
 
+/** What `p2pFrameTag` renders: the session, who this page is, the client configuration and the token's lifetime. */
 export interface P2pFrameOptions {
   sessionId: string;
   /** Who this page is: the app decides (a user id, a name); the token binds it. */

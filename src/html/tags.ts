@@ -1,6 +1,7 @@
 import type { Signer } from "../cable/signer.js";
 import { attributes, html, type SafeHtml } from "./html.js";
 
+/** The `channel` of turbo-rails' stream sources, which `TurboStreamsChannel` serves. */
 export const TURBO_STREAMS_CHANNEL = "Turbo::StreamsChannel";
 
 /**

@@ -3,6 +3,7 @@ import { escapeHtml, SafeHtml } from "./html.js";
 /** The Turbo Stream actions we render. There is no `morph` action (use `method: "morph"` on replace/update). */
 export type TurboStreamAction = "append" | "prepend" | "replace" | "update" | "remove" | "before" | "after";
 
+/** One `<turbo-stream>`: its target (an id or a selector) and the HTML it carries. */
 export interface TurboStreamOptions {
   /** Element id of the target; or use `targets`. */
   target?: string;

@@ -10,6 +10,7 @@ import {
   whenReady,
 } from "./redis_connection.js";
 
+/** Where `RedisPubSub` connects, and the channel prefix it shares with Action Cable. */
 export interface RedisPubSubOptions {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). Default `REDIS_URL`. */
   url?: string;

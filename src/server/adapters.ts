@@ -7,6 +7,7 @@ import { redactUrl } from "../pubsub/redis_connection.js";
 import type { SessionStore } from "../store/adapter.js";
 import { RedisSessionStore } from "../store/redis.js";
 
+/** Where `createAdapters` finds Redis, and how it names keys and channels there. */
 export interface AdaptersOptions {
   /** Redis URL; default `REDIS_URL`. With neither, the in-process memory adapters are used. */
   redisUrl?: string;
@@ -17,6 +18,7 @@ export interface AdaptersOptions {
   logger?: Logger;
 }
 
+/** The pub/sub and session store `createAdapters` picked, and how to close them. */
 export interface Adapters {
   readonly kind: "memory" | "redis";
   readonly pubsub: PubSub;

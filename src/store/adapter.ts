@@ -22,6 +22,7 @@ export interface SessionStore {
   close(): Promise<void>;
 }
 
+/** Limits of one `SessionStore.join`: the session's size and its inactivity expiry. */
 export interface JoinOptions {
   /** Most members the session holds, host included. Default: unlimited. */
   maxPeers?: number;
@@ -29,6 +30,7 @@ export interface JoinOptions {
   ttlSeconds?: number;
 }
 
+/** The session after a join: who hosts it, whether that is the joiner, and its members. */
 export interface JoinResult {
   host: string;
   isHost: boolean;
@@ -36,6 +38,7 @@ export interface JoinResult {
   peers: string[];
 }
 
+/** What a `SessionStore.leave` changed. */
 export interface LeaveResult {
   /** Whether the peer was a member. */
   left: boolean;
@@ -45,6 +48,7 @@ export interface LeaveResult {
   peers: string[];
 }
 
+/** Defaults of the session stores. */
 export const storeDefaults = {
   /** One hour after the last activity, as the sessions issue asks. */
   ttlSeconds: 3600,

@@ -7,6 +7,7 @@ import {
   storeDefaults,
 } from "./adapter.js";
 
+/** Seams of `MemorySessionStore`: the clock expiry is measured with. */
 export interface MemorySessionStoreOptions {
   /** Milliseconds since the epoch; inject a fake clock to test expiry without waiting. Default `Date.now`. */
   now?: () => number;

@@ -17,6 +17,7 @@ import {
 } from "./adapter.js";
 import { JOIN_SCRIPT, LEAVE_SCRIPT, parseSession, TOUCH_SCRIPT } from "./redis_scripts.js";
 
+/** Where `RedisSessionStore` keeps sessions: the Redis URL (or client) and the key prefix. */
 export interface RedisSessionStoreOptions {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). Default `REDIS_URL`. */
   url?: string;

@@ -8,6 +8,7 @@ export interface CableConsumer {
   };
 }
 
+/** Callbacks a subscription calls, as `consumer.subscriptions.create(params, mixin)` takes them. */
 export interface CableMixin {
   connected?(): void;
   disconnected?(): void;
@@ -15,6 +16,7 @@ export interface CableMixin {
   received?(data: unknown): void;
 }
 
+/** What `create` returns: enough to `perform` an action and to leave. */
 export interface CableSubscription {
   perform(action: string, data?: object): unknown;
   unsubscribe(): unknown;

@@ -1,5 +1,6 @@
 import { P2pError, Reasons } from "../../cable/errors.js";
 
+/** Which camera and microphone to ask for, and where from (`navigator.mediaDevices` unless injected). */
 export interface LocalMediaOptions {
   /** Default `{ audio: true, video: true }`. */
   constraints?: MediaStreamConstraints;

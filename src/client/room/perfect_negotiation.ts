@@ -23,8 +23,10 @@ export interface PerfectNegotiationOptions {
   logger?: ClientLogger;
 }
 
+/** Defaults of `PerfectNegotiationOptions`: three rollback retries before `negotiation_failed`. */
 export const perfectNegotiationDefaults = { maxRetries: 3 } as const;
 
+/** What a `PerfectNegotiation` reports through `on(name, listener)`. */
 export interface PerfectNegotiationEvents {
   /** A remote track arrived (the connection's own `track` event). */
   track: RTCTrackEvent;

@@ -7,6 +7,7 @@ import { type NegotiationSignal, PerfectNegotiation } from "./perfect_negotiatio
 import { RoomPresence } from "./room_presence.js";
 import { Signaller } from "./signaller.js";
 
+/** What a `Room` needs: this page's id and signed token, the cable consumer, and media options. */
 export interface RoomOptions extends LocalMediaOptions {
   /** This page's id, assigned by the server (`data-room-client-id-value`). */
   clientId: string;
@@ -21,6 +22,7 @@ export interface RoomOptions extends LocalMediaOptions {
   logger?: ClientLogger;
 }
 
+/** What a `Room` reports through `on(name, listener)`. */
 export interface RoomEvents {
   /** A remote client's media: play it in its `#medium_<clientId>` video. */
   stream: { clientId: string; stream: MediaStream };
@@ -30,6 +32,7 @@ export interface RoomEvents {
   error: { clientId?: string; error: P2pError };
 }
 
+/** Where a `Room` is in its life: `idle` until `enter()`, then `entering`, `entered`, and `left` for good. */
 export type RoomState = "idle" | "entering" | "entered" | "left";
 
 // Signals that arrive before the peer's element does (a glare of simultaneous joins) wait here.

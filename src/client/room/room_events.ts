@@ -15,6 +15,7 @@ export type RoomLeftEvent = CustomEvent<{ clientId: string }>;
 /** `p2p:room-error`: entering failed, or a negotiation gave up; `reason` is a stable code. */
 export type RoomErrorEvent = CustomEvent<{ clientId?: string; reason: string; message: string }>;
 
+/** Every DOM event a room dispatches on its element (they bubble), by name, for typed `addEventListener`. */
 export interface RoomEventMap {
   "p2p:medium-connected": MediumConnectedEvent;
   "p2p:medium-disconnected": MediumDisconnectedEvent;

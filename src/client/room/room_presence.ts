@@ -1,6 +1,7 @@
 import { type CableConsumer, type CableSubscription, subscribeChannel } from "./cable_subscription.js";
 import type { ClientLogger } from "./emitter.js";
 
+/** The `RoomChannel` subscription of one page, and who to tell when clients join and leave. */
 export interface RoomPresenceOptions {
   consumer: CableConsumer;
   token: string;

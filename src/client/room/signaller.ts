@@ -2,6 +2,7 @@ import { type CableConsumer, type CableSubscription, subscribeChannel } from "./
 import type { ClientLogger } from "./emitter.js";
 import type { NegotiationSignal } from "./perfect_negotiation.js";
 
+/** The `RoomSignalingChannel` subscription of one page, and who gets the signals addressed to it. */
 export interface SignallerOptions {
   consumer: CableConsumer;
   /** The signed room token the page was rendered with. */

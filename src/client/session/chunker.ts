@@ -20,6 +20,7 @@ export interface DataChannelLike {
   removeEventListener(type: "open" | "close" | "bufferedamountlow", listener: () => void): void;
 }
 
+/** Framing of large messages over a data channel: chunk size, back-pressure marks and the largest message. */
 export interface ChunkerOptions {
   /** Bytes per frame, flag byte included. Default 16 KiB. */
   chunkSize?: number;
@@ -31,6 +32,7 @@ export interface ChunkerOptions {
   maxMessageBytes?: number;
 }
 
+/** Defaults of `ChunkerOptions`: 16 KiB chunks, pausing above 1 MiB buffered and resuming below 256 KiB, 64 MiB messages at most. */
 export const chunkerDefaults = {
   chunkSize: 16 * 1024,
   highWaterMark: 1024 * 1024,

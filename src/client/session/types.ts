@@ -14,6 +14,7 @@ export type PeerStates = Record<string, SessionState>;
 /** What `send` accepts: text, binary, or any JSON value. */
 export type SessionData = string | ArrayBuffer | ArrayBufferView | Blob | JsonValue;
 
+/** Anything `JSON.stringify` round-trips: what `send` accepts besides strings and binary data. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /**
@@ -27,6 +28,7 @@ export interface SessionMessage {
   data: unknown;
 }
 
+/** The `type` of a `SessionMessage`: `Data` (sent by a peer) or `Data.Connection.State` (the host's status map). */
 export const MessageTypes = {
   data: "Data",
   connectionState: "Data.Connection.State",
@@ -47,6 +49,7 @@ export interface Clock {
   clearInterval(handle: unknown): void;
 }
 
+/** The real clock (`Date.now` and the global timers): the default `Clock`. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
@@ -94,6 +97,7 @@ export interface P2pSessionOptions {
   chunkSize?: number;
 }
 
+/** Defaults of `P2pSessionOptions` (no ICE servers, a 1 s heartbeat with a 4 s idle timeout, cable dropped once connected). */
 export const sessionDefaults = {
   iceServers: [] as RTCIceServer[],
   heartbeat: { intervalMs: 1000, idleTimeoutMs: 4000 } satisfies HeartbeatOptions,
