@@ -1,10 +1,10 @@
 // The chat on plain node:http: one request handler, and the cable on the same server's upgrades.
 import { createReadStream } from "node:fs";
 import { createServer } from "node:http";
-import { askNamePage, BUNDLE_URL, bundlePath, chatName, chatPage } from "../shared/chat_page.js";
-import { chatCable, type ExampleOptions, type RunningExample, runIfMain, urlOf } from "../shared/example.js";
+import { BUNDLE_URL, bundlePath, chatPageFor } from "../shared/chat_page.js";
+import { chatCable, runIfMain, runningOn, type StartExample } from "../shared/example.js";
 
-export async function start(options: ExampleOptions = {}): Promise<RunningExample> {
+export const start: StartExample = async (options = {}) => {
   const cable = chatCable(options);
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
@@ -14,8 +14,9 @@ export async function start(options: ExampleOptions = {}): Promise<RunningExampl
       return;
     }
     if (request.method === "GET" && url.pathname === "/") {
-      const name = chatName(url.searchParams.get("name"));
-      const page = name ? chatPage(cable.signer, { name, iceServers: options.iceServers }) : askNamePage();
+      const page = chatPageFor(cable.signer, url.searchParams.get("name"), {
+        iceServers: options.iceServers,
+      });
       response.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(page);
       return;
     }
@@ -25,15 +26,7 @@ export async function start(options: ExampleOptions = {}): Promise<RunningExampl
 
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve) => server.listen(options.port ?? 3000, host, resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: urlOf(host, port),
-    cable,
-    async close() {
-      await cable.close(); // clients are told server_restart first
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
+  return runningOn(cable, server, host);
+};
 
 await runIfMain(import.meta.url, start);

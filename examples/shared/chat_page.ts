@@ -57,6 +57,18 @@ ${frame}
 </html>`);
 }
 
+/**
+ * What `GET /?name=` answers: the chat for a usable name (see `chatName`), else the form asking for one.
+ */
+export function chatPageFor(
+  signer: Signer,
+  name: string | null | undefined,
+  options: Omit<ChatPageOptions, "name"> = {},
+): string {
+  const peer = chatName(name);
+  return peer ? chatPage(signer, { ...options, name: peer }) : askNamePage();
+}
+
 /** The page `GET /` answers without a usable name. */
 export function askNamePage(): string {
   return `<!doctype html>

@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import { pathToFileURL } from "node:url";
 import { CableServer, createSignalingChannel, MemorySessionStore, Signer } from "p2p-streams-channel/server";
 
@@ -20,6 +21,9 @@ export interface RunningExample {
   close(): Promise<void>;
 }
 
+/** What each example's `server.ts` exports as `start`. */
+export type StartExample = (options?: ExampleOptions) => Promise<RunningExample>;
+
 /**
  * The cable every example mounts: one-to-many sessions (`SignalingChannel`) on an in-memory
  * session store. Swap in `createAdapters({ redisUrl })` for several processes (docs/deployment.md).
@@ -34,6 +38,19 @@ export function chatCable(options: ExampleOptions): CableServer {
 /** `http://host:port` for a bound address. */
 export function urlOf(host: string, port: number): string {
   return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** The example listening on `server`: closing it closes the cable first, so clients hear `server_restart`. */
+export function runningOn(cable: CableServer, server: Server, host: string): RunningExample {
+  const { port } = server.address() as { port: number };
+  return {
+    url: urlOf(host, port),
+    cable,
+    async close() {
+      await cable.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 /**

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { UsageError } from "./run.js";
+import { type CommandIo, resolveIo, UsageError } from "./run.js";
 import { controllerTemplate } from "./templates/controller_template.js";
 
 const HELP = `usage: p2p-streams-channel generate controller NAME [--dir DIR] [--force]
@@ -14,16 +14,12 @@ DIR/NAME_controller.js, with every p2p callback stubbed and commented.
   --dir DIR    where to write it (default app/javascript/controllers)
   --force      overwrite an existing file`;
 
-export interface GenerateOptions {
-  /** Directory relative paths start from. Default the process's working directory. */
-  cwd?: string;
-  log?: (line: string) => void;
-}
+/** Where `generate` writes and reports. */
+export type GenerateOptions = CommandIo;
 
 /** `generate controller NAME`: resolves to the exit code (0 written, 1 refused to overwrite, 2 usage). */
 export async function generateCommand(argv: string[], options: GenerateOptions = {}): Promise<number> {
-  const cwd = options.cwd ?? process.cwd();
-  const log = options.log ?? ((line: string) => console.log(line));
+  const { cwd, log } = resolveIo(options);
   const { values, positionals } = parseArgs({
     args: argv,
     strict: true,

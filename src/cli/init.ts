@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { UsageError } from "./run.js";
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { type CommandIo, resolveIo, UsageError } from "./run.js";
 import { clientEntryTemplate, serverEntryTemplate } from "./templates/init_templates.js";
 
 const HELP = `usage: p2p-streams-channel init [--server PATH] [--client PATH] [--ts | --js] [--force]
@@ -17,12 +17,17 @@ exists with other content is never overwritten without --force; then nothing is 
   --ts, --js      the language (default: TypeScript when tsconfig.json exists)
   --force         overwrite files that differ`;
 
-/** Where `init` reads and writes, and where it reports. */
-export interface InitOptions {
-  /** The project directory. Default the process's working directory. */
-  cwd?: string;
-  log?: (line: string) => void;
-}
+const OPTIONS = {
+  server: { type: "string" },
+  client: { type: "string" },
+  ts: { type: "boolean", default: false },
+  js: { type: "boolean", default: false },
+  force: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h" },
+} satisfies ParseArgsConfig["options"];
+
+/** Where `init` reads and writes (the project directory), and where it reports. */
+export type InitOptions = CommandIo;
 
 interface Planned {
   path: string;
@@ -36,20 +41,12 @@ interface Planned {
  * a conflicting file, 2 usage).
  */
 export async function initCommand(argv: string[], options: InitOptions = {}): Promise<number> {
-  const cwd = options.cwd ?? process.cwd();
-  const log = options.log ?? ((line: string) => console.log(line));
+  const { cwd, log } = resolveIo(options);
   const { values, positionals } = parseArgs({
     args: argv,
+    options: OPTIONS,
     strict: true,
     allowPositionals: true,
-    options: {
-      server: { type: "string" },
-      client: { type: "string" },
-      ts: { type: "boolean", default: false },
-      js: { type: "boolean", default: false },
-      force: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h" },
-    },
   });
   if (values.help) {
     log(HELP);

@@ -50,6 +50,18 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
+/** Where a command works and where it reports what it did: injectable for tests. */
+export interface CommandIo {
+  /** Directory relative paths start from. Default the process's working directory. */
+  cwd?: string;
+  log?: (line: string) => void;
+}
+
+/** `io` with its defaults: the working directory and `console.log`. */
+export function resolveIo(io: CommandIo): Required<CommandIo> {
+  return { cwd: io.cwd ?? process.cwd(), log: io.log ?? ((line: string) => console.log(line)) };
+}
+
 /** A mistake in the command line: reported without a stack, exit code 2. */
 export class UsageError extends Error {}
 

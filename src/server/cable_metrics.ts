@@ -59,11 +59,6 @@ export function cableMetrics(cable: CableServer, registry: Registry = new Regist
       this.set(cable.stats().connections);
     },
   });
-  const opened = new Counter({
-    name: cableMetricNames.connectionsOpened,
-    help: "Cable sockets opened since start.",
-    registers,
-  });
   const disconnects = new Counter({
     name: cableMetricNames.disconnects,
     help: 'Closed cable sockets, by the reason the server gave ("client" when the client left).',
@@ -76,17 +71,14 @@ export function cableMetrics(cable: CableServer, registry: Registry = new Regist
     labelNames: ["channel"],
     registers,
   });
-  const sessions = new Gauge({
-    name: cableMetricNames.sessions,
-    help: "Sessions with at least one member subscribed on this process.",
-    registers,
-  });
-  const rooms = new Gauge({
-    name: cableMetricNames.rooms,
-    help: "Rooms with at least one member subscribed on this process.",
-    registers,
-  });
+  const gauge = (name: string, help: string) => new Gauge({ name, help, registers });
   const counter = (name: string, help: string) => new Counter({ name, help, registers });
+  const sessions = gauge(
+    cableMetricNames.sessions,
+    "Sessions with at least one member subscribed on this process.",
+  );
+  const rooms = gauge(cableMetricNames.rooms, "Rooms with at least one member subscribed on this process.");
+  const opened = counter(cableMetricNames.connectionsOpened, "Cable sockets opened since start.");
   const received = counter(cableMetricNames.messagesReceived, "Text frames received from clients.");
   const sent = counter(cableMetricNames.messagesSent, "Frames sent to subscriptions (pings excluded).");
   const bytesIn = counter(cableMetricNames.bytesReceived, "Bytes of the frames received.");
