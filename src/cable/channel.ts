@@ -27,6 +27,7 @@ export interface CableHandle {
   readonly pubsub: PubSub;
   readonly signer: Signer;
   readonly logger: Logger;
+  /** Publishes `message` to every subscriber of `stream`, on every server process. */
   broadcast(stream: string, message: unknown): Promise<void>;
 }
 
@@ -88,10 +89,12 @@ export abstract class Channel {
     this.#identifierJson = JSON.stringify(context.identifier);
   }
 
+  /** Where this subscription is in its life. */
   get state(): SubscriptionState {
     return this.#state;
   }
 
+  /** The server's logger. */
   get logger(): Logger {
     return this.cable.logger;
   }
@@ -110,6 +113,7 @@ export abstract class Channel {
     this.#rejection = { reason, message };
   }
 
+  /** Whether `reject()` was called (or `subscribed` failed). */
   get rejected(): boolean {
     return this.#rejection !== undefined;
   }
@@ -151,6 +155,7 @@ export abstract class Channel {
     await live;
   }
 
+  /** Stops forwarding `stream`; resolves once the pub/sub no longer delivers it here. */
   async stopStreamFrom(stream: string): Promise<void> {
     const live = this.#streams.get(stream);
     if (!live) return;
@@ -164,6 +169,7 @@ export abstract class Channel {
     await stop();
   }
 
+  /** Stops every stream of this subscription (done for you when it closes). */
   async stopAllStreams(): Promise<void> {
     await Promise.all([...this.#streams.keys()].map((stream) => this.stopStreamFrom(stream)));
   }

@@ -43,6 +43,7 @@ export class Signer {
     return randomBytes(32).toString("hex");
   }
 
+  /** Signs a JSON value into a token that `verify` accepts for the same purpose until it expires. */
   sign(value: unknown, options: SignOptions = {}): string {
     const envelope: Envelope = { v: value };
     if (options.purpose) envelope.p = options.purpose;

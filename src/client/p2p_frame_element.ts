@@ -85,6 +85,7 @@ export class P2pFrameElement extends Base {
   static defaults: Partial<P2pSessionOptions> = { logger: consoleLogger };
   #session: P2pSession | null = null;
 
+  /** Starts the session when the element enters the document (reading its attributes then). */
   connectedCallback(): void {
     if (this.#session) return;
     let options: P2pSessionOptions;
@@ -114,6 +115,7 @@ export class P2pFrameElement extends Base {
     session.start();
   }
 
+  /** Closes the session when the element leaves the document. */
   disconnectedCallback(): void {
     // A frame moved within the page (connected again in the same task) keeps its session.
     queueMicrotask(() => {
@@ -121,21 +123,27 @@ export class P2pFrameElement extends Base {
     });
   }
 
+  /** The session behind the element, while it is in the document. */
   get session(): P2pSession | null {
     return this.#session;
   }
+  /** Who this page is (the `peer-id` attribute). */
   get peerId(): string | null {
     return this.#session?.peerId ?? this.getAttribute("peer-id");
   }
+  /** The current host's peer id, once one is elected. */
   get hostPeerId(): string | null {
     return this.#session?.hostPeerId ?? null;
   }
+  /** Whether this page hosts the session. */
   get iamHost(): boolean {
     return this.#session?.iamHost ?? false;
   }
+  /** The session's state, `null` before it started. */
   get state(): SessionState | null {
     return this.#session?.state ?? null;
   }
+  /** The host's latest status map (peer id → state). */
   get peers(): PeerStates {
     return this.#session?.peers ?? {};
   }
@@ -145,10 +153,12 @@ export class P2pFrameElement extends Base {
     return this.#session ? this.#session.send(data) : Promise.resolve();
   }
 
+  /** Streams media: the host to every client, a client to the host. */
   addStream(stream: MediaStream): void {
     this.#session?.addStream(stream);
   }
 
+  /** Leaves the session; the element stays in the page. */
   close(): void {
     this.#session?.close();
     this.#session = null;

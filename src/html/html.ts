@@ -13,10 +13,12 @@ export class SafeHtml {
     this.#value = value;
   }
 
+  /** The HTML text, for writing into a response. */
   toString(): string {
     return this.#value;
   }
 
+  /** The HTML text, so a `SafeHtml` serialises as a string. */
   toJSON(): string {
     return this.#value;
   }

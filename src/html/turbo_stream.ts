@@ -52,11 +52,18 @@ export function turboStream(
 
 /** `append`, `prepend`, … as functions of (target, content). */
 export const turboStreams = {
+  /** Adds `content` at the end of `#target`. */
   append: (target: string, content: SafeHtml) => turboStream("append", { target }, content),
+  /** Adds `content` at the start of `#target`. */
   prepend: (target: string, content: SafeHtml) => turboStream("prepend", { target }, content),
+  /** Replaces `#target` itself with `content`. */
   replace: (target: string, content: SafeHtml) => turboStream("replace", { target }, content),
+  /** Replaces what `#target` holds with `content`. */
   update: (target: string, content: SafeHtml) => turboStream("update", { target }, content),
+  /** Inserts `content` before `#target`. */
   before: (target: string, content: SafeHtml) => turboStream("before", { target }, content),
+  /** Inserts `content` after `#target`. */
   after: (target: string, content: SafeHtml) => turboStream("after", { target }, content),
+  /** Removes `#target`. */
   remove: (target: string) => turboStream("remove", { target }),
 };

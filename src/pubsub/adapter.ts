@@ -10,7 +10,10 @@ export type PubSubHandler = (payload: string) => void;
  * - the function `subscribe` resolves to removes that one handler, and no payload reaches it after.
  */
 export interface PubSub {
+  /** Calls `handler` with every payload published on `stream`; resolves, once live, to the function that unsubscribes. */
   subscribe(stream: string, handler: PubSubHandler): Promise<() => Promise<void>>;
+  /** Delivers `payload` (JSON text) to every subscriber of `stream`, in every process sharing this pub/sub. */
   publish(stream: string, payload: string): Promise<void>;
+  /** Drops every subscription and releases connections. */
   close(): Promise<void>;
 }

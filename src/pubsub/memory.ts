@@ -23,6 +23,7 @@ export class MemoryPubSub implements PubSub {
     this.#logger = options.logger ?? silentLogger;
   }
 
+  /** See `PubSub.subscribe`: this process only. */
   async subscribe(stream: string, handler: PubSubHandler): Promise<() => Promise<void>> {
     const entry: Entry = { handler };
     const current = this.#streams.get(stream);
@@ -32,6 +33,7 @@ export class MemoryPubSub implements PubSub {
     return async () => this.#remove(stream, entry);
   }
 
+  /** See `PubSub.publish`: delivered to this process's subscribers, in subscription order. */
   async publish(stream: string, payload: string): Promise<void> {
     this.deliver(stream, payload);
   }
@@ -53,6 +55,7 @@ export class MemoryPubSub implements PubSub {
     return this.#streams.size;
   }
 
+  /** Drops every subscription. */
   async close(): Promise<void> {
     this.#streams.clear();
   }

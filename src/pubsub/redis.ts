@@ -76,6 +76,7 @@ export class RedisPubSub implements PubSub {
     this.#subscriber.on("ready", () => this.#resubscribe());
   }
 
+  /** See `PubSub.subscribe`: one Redis SUBSCRIBE per stream per process, however many handlers. */
   async subscribe(stream: string, handler: PubSubHandler): Promise<() => Promise<void>> {
     // Wrap so that the same function subscribed twice still counts as two subscribers.
     const entry: PubSubHandler = (payload) => handler(payload);
@@ -109,6 +110,7 @@ export class RedisPubSub implements PubSub {
     };
   }
 
+  /** See `PubSub.publish`: a Redis PUBLISH, in Action Cable's format; fails with `pubsub_unavailable` while Redis is away. */
   async publish(stream: string, payload: string): Promise<void> {
     await whenReady(this.#publisher, this.#readyTimeoutMs, Reasons.pubsubUnavailable);
     try {
@@ -123,6 +125,7 @@ export class RedisPubSub implements PubSub {
     return this.#streams.size;
   }
 
+  /** Closes the publisher and subscriber connections (not a client passed in). */
   async close(): Promise<void> {
     this.#streams.clear();
     this.#orphans.clear();

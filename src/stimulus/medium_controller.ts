@@ -16,6 +16,7 @@ export class MediumController extends Controller<HTMLElement> {
   // Removed elements no longer bubble to the room: remember where to report the departure.
   #room: Element | null = null;
 
+  /** Tells the room element this member's media element arrived (`p2p:medium-connected`). */
   override connect(): void {
     this.#room =
       this.element.closest("[data-controller~='room']") ?? this.element.ownerDocument.documentElement;
@@ -26,6 +27,7 @@ export class MediumController extends Controller<HTMLElement> {
     });
   }
 
+  /** Tells the room element this member's media element left (`p2p:medium-disconnected`). */
   override disconnect(): void {
     if (this.#room)
       dispatchRoomEvent(this.#room, "p2p:medium-disconnected", { clientId: this.clientIdValue });

@@ -27,10 +27,12 @@ export class P2pController<E extends Element = HTMLElement> extends Controller<E
   p2pFrame: P2pFrameElement | null = null;
   #unlisten: Array<() => void> = [];
 
+  /** Starts listening to the enclosing `<p2p-frame>`. */
   override connect(): void {
     this.p2pSetup();
   }
 
+  /** Stops listening to it. */
   override disconnect(): void {
     for (const unlisten of this.#unlisten.splice(0)) unlisten();
     this.p2pFrame = null;
@@ -55,12 +57,15 @@ export class P2pController<E extends Element = HTMLElement> extends Controller<E
     if (state && state !== "failed") this[STATE_CALLBACKS[`p2p:${state}`]]();
   }
 
+  /** Who this page is. */
   get peerId(): string | null {
     return this.p2pFrame?.peerId ?? null;
   }
+  /** The current host's peer id, once one is elected. */
   get hostPeerId(): string | null {
     return this.p2pFrame?.hostPeerId ?? null;
   }
+  /** Whether this page hosts the session. */
   get iamHost(): boolean {
     return this.p2pFrame?.iamHost ?? false;
   }
@@ -82,7 +87,9 @@ export class P2pController<E extends Element = HTMLElement> extends Controller<E
   p2pConnected(): void {}
   /** The link to the host died; the frame is already joining again. */
   p2pDisconnected(): void {}
+  /** The session was closed for good. */
   p2pClosed(): void {}
+  /** Something failed; `error.reason` is a stable code (docs/reference.md). */
   p2pError(_error: P2pErrorEvent["detail"]): void {}
   /** `message.type` is `Data` (what a peer sent) or `Data.Connection.State` (the status map). */
   p2pReceivedMessage(_message: SessionMessage): void {}

@@ -45,6 +45,7 @@ export class RoomController extends Controller<HTMLElement> {
   room: Room | null = null;
   readonly #videos = new Map<string, HTMLVideoElement>();
 
+  /** Leaves the room when the element goes away. */
   override disconnect(): void {
     this.leave();
   }
@@ -77,29 +78,34 @@ export class RoomController extends Controller<HTMLElement> {
     }
   }
 
+  /** `p2p:medium-connected->room#mediumConnected`: connects to the member whose element arrived. */
   mediumConnected(event: MediumConnectedEvent): void {
     const { clientId, reply, video } = event.detail;
     if (video) this.#videos.set(clientId, video);
     this.room?.mediumConnected(clientId, { reply });
   }
 
+  /** `p2p:medium-disconnected->room#mediumDisconnected`: closes the link to the member who left. */
   mediumDisconnected(event: MediumDisconnectedEvent): void {
     this.#videos.delete(event.detail.clientId);
     this.room?.mediumDisconnected(event.detail.clientId);
   }
 
+  /** Mutes or unmutes the microphone (`aria-pressed` on the `mute` target follows). */
   toggleMute(): void {
     if (!this.room) return;
     this.room.setMuted(!this.room.media.muted);
     this.muteTarget.setAttribute("aria-pressed", String(this.room.media.muted));
   }
 
+  /** Turns the camera off or on (`aria-pressed` on the `camera` target follows). */
   toggleCamera(): void {
     if (!this.room) return;
     this.room.setCameraOff(!this.room.media.cameraOff);
     this.cameraTarget.setAttribute("aria-pressed", String(this.room.media.cameraOff));
   }
 
+  /** Shares the screen instead of the camera, or stops sharing. */
   async toggleScreenShare(): Promise<void> {
     const room = this.room;
     if (!room) return;

@@ -8,6 +8,7 @@
  * - every write pushes the session's expiry to `ttlSeconds` from now; an expired session is empty.
  */
 export interface SessionStore {
+  /** Adds `peerId` to the session, making it host if the session had none; atomic across processes. */
   join(sessionId: string, peerId: string, options?: JoinOptions): Promise<JoinResult>;
   /**
    * Removes a peer. When it was the host, the whole session is reset (emptied) and
@@ -16,9 +17,11 @@ export interface SessionStore {
   leave(sessionId: string, peerId: string): Promise<LeaveResult>;
   /** Current members, host first; empty when the session does not exist. */
   peers(sessionId: string): Promise<string[]>;
+  /** The session's current host, `null` when it has none (or does not exist). */
   host(sessionId: string): Promise<string | null>;
   /** Pushes the expiry forward without changing members. */
   touch(sessionId: string, ttlSeconds?: number): Promise<void>;
+  /** Releases connections and timers. */
   close(): Promise<void>;
 }
 

@@ -43,6 +43,7 @@ export class MemorySessionStore implements SessionStore {
     this.#lastSweep = this.#now();
   }
 
+  /** See `SessionStore.join`. */
   async join(sessionId: string, peerId: string, options: JoinOptions = {}): Promise<JoinResult> {
     checkId("sessionId", sessionId);
     checkId("peerId", peerId);
@@ -87,6 +88,7 @@ export class MemorySessionStore implements SessionStore {
     return [...(this.#live(sessionId)?.members ?? [])];
   }
 
+  /** See `SessionStore.host`. */
   async host(sessionId: string): Promise<string | null> {
     return this.#live(sessionId)?.members[0] ?? null;
   }
@@ -98,6 +100,7 @@ export class MemorySessionStore implements SessionStore {
     session.expiresAt = this.#now() + session.ttlMs;
   }
 
+  /** Forgets every session. */
   async close(): Promise<void> {
     this.#sessions.clear();
   }

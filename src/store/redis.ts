@@ -67,6 +67,7 @@ export class RedisSessionStore implements SessionStore {
     this.#redis = redis as Redis & SessionCommands;
   }
 
+  /** See `SessionStore.join`: one Lua script, so concurrent joins elect exactly one host. */
   async join(sessionId: string, peerId: string, options: JoinOptions = {}): Promise<JoinResult> {
     checkId("sessionId", sessionId);
     checkId("peerId", peerId);
@@ -95,6 +96,7 @@ export class RedisSessionStore implements SessionStore {
     return parseSession(Object.entries(hash).flat()).peers;
   }
 
+  /** See `SessionStore.host`. */
   async host(sessionId: string): Promise<string | null> {
     return this.#run("host", () => this.#redis.hget(this.#key(sessionId), "host"));
   }
@@ -105,6 +107,7 @@ export class RedisSessionStore implements SessionStore {
     await this.#run("touch", () => this.#redis.p2pTouch(key, ttl));
   }
 
+  /** Closes the Redis connection (not a client passed in). */
   async close(): Promise<void> {
     if (this.#owned) await closeRedis(this.#redis);
   }

@@ -43,9 +43,13 @@ export class Emitter<Events extends object> {
 
 /** Where the browser classes write what they do: the server's Logger shape, silent by default. */
 export interface ClientLogger {
+  /** Detail for debugging. */
   debug(message: string, details?: Record<string, unknown>): void;
+  /** Something worth knowing happened. */
   info(message: string, details?: Record<string, unknown>): void;
+  /** Something failed and was handled. */
   warn(message: string, details?: Record<string, unknown>): void;
+  /** Something failed that should not have. */
   error(message: string, details?: Record<string, unknown>): void;
 }
 

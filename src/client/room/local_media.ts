@@ -42,6 +42,7 @@ export class LocalMedia {
     return this.#stream;
   }
 
+  /** The camera and microphone stream, once `start` resolved; `null` before. */
   get stream(): MediaStream | null {
     return this.#stream;
   }
@@ -58,24 +59,29 @@ export class LocalMedia {
     return this.#screen ?? this.#stream?.getVideoTracks()[0] ?? null;
   }
 
+  /** Whether the microphone track is disabled. */
   get muted(): boolean {
     return this.#muted;
   }
 
+  /** Disables (or enables again) the microphone track: peers hear silence, nothing is renegotiated. */
   setMuted(muted: boolean): void {
     this.#muted = muted;
     for (const track of this.#stream?.getAudioTracks() ?? []) track.enabled = !muted;
   }
 
+  /** Whether the camera track is disabled. */
   get cameraOff(): boolean {
     return this.#cameraOff;
   }
 
+  /** Disables (or enables again) the camera track: peers see black, nothing is renegotiated. */
   setCameraOff(off: boolean): void {
     this.#cameraOff = off;
     for (const track of this.#stream?.getVideoTracks() ?? []) track.enabled = !off;
   }
 
+  /** Whether a screen track currently replaces the camera. */
   get sharingScreen(): boolean {
     return this.#screen !== null;
   }

@@ -142,6 +142,7 @@ export class PerfectNegotiation {
     this.#events.clear();
   }
 
+  /** Whether `close()` was called. */
   get closed(): boolean {
     return this.#closed;
   }

@@ -17,6 +17,7 @@ export interface RoomOptions extends LocalMediaOptions {
   consumer?: CableConsumer;
   /** Default `[]`: STUN and TURN are the deployer's choice. */
   iceServers?: RTCIceServer[];
+  /** Default `new RTCPeerConnection(configuration)`: a seam for tests. */
   createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
   maxRetries?: number;
   logger?: ClientLogger;
@@ -75,10 +76,12 @@ export class Room {
     this.media = new LocalMedia(options);
   }
 
+  /** Where the room is: `idle`, `entering`, `entered` or `left`. */
   get state(): RoomState {
     return this.#state;
   }
 
+  /** Listens to one of `RoomEvents`; returns the function that stops listening. */
   on<K extends keyof RoomEvents>(event: K, listener: (detail: RoomEvents[K]) => void): () => void {
     return this.#events.on(event, listener);
   }
@@ -146,10 +149,12 @@ export class Room {
     this.#close(clientId);
   }
 
+  /** Mutes or unmutes the microphone for every peer. */
   setMuted(muted: boolean): void {
     this.media.setMuted(muted);
   }
 
+  /** Turns the camera off (black video) or on again for every peer. */
   setCameraOff(off: boolean): void {
     this.media.setCameraOff(off);
   }

@@ -49,6 +49,7 @@ export class Signaller {
     this.#subscription.perform("signal", { to, ...signal });
   }
 
+  /** Leaves the signaling channel. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -15,8 +15,11 @@ export interface DataChannelLike {
   readonly readyState: RTCDataChannelState;
   readonly bufferedAmount: number;
   bufferedAmountLowThreshold: number;
+  /** Hands one frame to the channel. */
   send(data: ArrayBuffer): void;
+  /** As `RTCDataChannel`'s, for the three events the sender waits on. */
   addEventListener(type: "open" | "close" | "bufferedamountlow", listener: () => void): void;
+  /** As `RTCDataChannel`'s. */
   removeEventListener(type: "open" | "close" | "bufferedamountlow", listener: () => void): void;
 }
 

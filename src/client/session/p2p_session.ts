@@ -75,12 +75,15 @@ export class P2pSession {
     });
   }
 
+  /** Where this page is: `negotiating`, `connecting`, `connected`, `disconnected`, `closed` or `failed`. */
   get state(): SessionState {
     return this.#state;
   }
+  /** The current host's peer id, once one is elected. */
   get hostPeerId(): string | null {
     return this.#hostPeerId;
   }
+  /** Whether this page hosts the session. */
   get iamHost(): boolean {
     return this.#relay !== null;
   }
@@ -93,6 +96,7 @@ export class P2pSession {
     return this.#cable.attached;
   }
 
+  /** Listens to one of `SessionEvents`; returns the function that stops listening. */
   on<K extends keyof SessionEvents>(event: K, listener: (detail: SessionEvents[K]) => void): () => void {
     return this.#events.on(event, listener);
   }

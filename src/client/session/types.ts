@@ -42,10 +42,15 @@ export interface HeartbeatOptions {
 
 /** Timers, injectable so tests drive time by hand. */
 export interface Clock {
+  /** Milliseconds, as `Date.now()`. */
   now(): number;
+  /** Runs `callback` once after `ms`; returns a handle for `clearTimeout`. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a `setTimeout`. */
   clearTimeout(handle: unknown): void;
+  /** Runs `callback` every `ms`; returns a handle for `clearInterval`. */
   setInterval(callback: () => void, ms: number): unknown;
+  /** Cancels a `setInterval`. */
   clearInterval(handle: unknown): void;
 }
 
@@ -61,6 +66,7 @@ export const systemClock: Clock = {
 /** The part of an Action Cable consumer a session uses; `@rails/actioncable`'s `Consumer` fits. */
 export interface SessionConsumer {
   subscriptions: {
+    /** Subscribes to a channel, as `consumer.subscriptions.create(params, mixin)`. */
     create(
       params: { channel: string; [key: string]: unknown },
       mixin: {
@@ -69,8 +75,14 @@ export interface SessionConsumer {
         rejected?(): void;
         received?(data: unknown): void;
       },
-    ): { perform(action: string, data?: object): unknown; unsubscribe(): unknown };
+    ): {
+      /** Calls the channel's public `action` with `data`. */
+      perform(action: string, data?: object): unknown;
+      /** Leaves the channel. */
+      unsubscribe(): unknown;
+    };
   };
+  /** Closes the consumer's socket (a non-host does once connected to its host). */
   disconnect(): void;
 }
 
