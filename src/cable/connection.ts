@@ -116,7 +116,7 @@ export class Connection implements ConnectionHandle {
       return;
     }
     socket.send(frame);
-    this.#host.observer.messageSent(this, frame.length);
+    this.#host.observer.messageSent(this, frame);
   }
 
   disconnect(reason: string, reconnect: boolean): void {

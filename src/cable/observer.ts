@@ -51,7 +51,7 @@ type Required<T> = { [K in keyof T]-?: NonNullable<T[K]> };
  * The observers of one server behind a single object: the connection calls it unconditionally,
  * and it fans each notification out to every registered observer.
  */
-export class ObserverSet implements Required<CableObserver> {
+export class ObserverSet implements Omit<Required<CableObserver>, "messageSent"> {
   readonly #observers = new Set<CableObserver>();
   readonly #failed: (error: unknown) => void;
 
@@ -76,7 +76,10 @@ export class ObserverSet implements Required<CableObserver> {
   messageReceived(connection: ConnectionHandle, bytes: number): void {
     this.#each((o) => o.messageReceived?.(connection, bytes));
   }
-  messageSent(connection: ConnectionHandle, bytes: number): void {
+  /** Takes the frame itself: its UTF-8 length is only measured when someone is listening. */
+  messageSent(connection: ConnectionHandle, frame: string): void {
+    if (this.#observers.size === 0) return;
+    const bytes = Buffer.byteLength(frame);
     this.#each((o) => o.messageSent?.(connection, bytes));
   }
   subscriptionConfirmed(channel: Channel): void {
