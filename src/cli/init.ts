@@ -12,7 +12,7 @@ a server entry (the cable with every channel, mountCable(httpServer), p2pFrame(s
 and a client entry (registers <p2p-frame>). Running it again changes nothing. A file that
 exists with other content is never overwritten without --force; then nothing is written.
 
-  --server PATH   default server/cable.ts (server/cable.js with --js)
+  --server PATH   default server/cable.ts (with --js: server/cable.js, or .mjs in a CommonJS package)
   --client PATH   default app/javascript/p2p.ts (app/javascript/p2p.js with --js)
   --ts, --js      the language (default: TypeScript when tsconfig.json exists)
   --force         overwrite files that differ`;
@@ -62,8 +62,10 @@ export async function initCommand(argv: string[], options: InitOptions = {}): Pr
   }
   const typescript = values.js ? false : values.ts || existsSync(join(cwd, "tsconfig.json"));
   const ext = typescript ? "ts" : "js";
+  // The server entry is an ES module: in a CommonJS package, Node runs it only as .mjs.
+  const serverExt = typescript || (await isEsmPackage(cwd)) ? ext : "mjs";
   const plan = await Promise.all([
-    planned(cwd, values.server ?? join("server", `cable.${ext}`), serverEntryTemplate({ typescript })),
+    planned(cwd, values.server ?? join("server", `cable.${serverExt}`), serverEntryTemplate({ typescript })),
     planned(
       cwd,
       values.client ?? join("app", "javascript", `p2p.${ext}`),
@@ -107,6 +109,16 @@ async function planned(cwd: string, path: string, content: string): Promise<Plan
   if (!existsSync(absolute)) return { path: absolute, shown, content, state: "create" };
   const current = await readFile(absolute, "utf8");
   return { path: absolute, shown, content, state: current === content ? "identical" : "conflict" };
+}
+
+async function isEsmPackage(cwd: string): Promise<boolean> {
+  try {
+    return (
+      (JSON.parse(await readFile(join(cwd, "package.json"), "utf8")) as { type?: unknown }).type === "module"
+    );
+  } catch {
+    return false; // unreadable or not JSON: npm would refuse it too; CommonJS is its default
+  }
 }
 
 /** How an ESM import names a file compiled from TypeScript. */

@@ -6,7 +6,9 @@ import { describe, type TestContext, test } from "node:test";
 import { initCommand } from "../../src/cli/init.js";
 import { runCli } from "../../src/cli/run.js";
 
-async function project(t: TestContext, files: Record<string, string> = { "package.json": "{}" }) {
+const ESM_PACKAGE = '{"type":"module"}';
+
+async function project(t: TestContext, files: Record<string, string> = { "package.json": ESM_PACKAGE }) {
   const cwd = await mkdtemp(join(tmpdir(), "p2p-init-"));
   t.after(() => rm(cwd, { recursive: true, force: true }));
   for (const [name, content] of Object.entries(files)) await writeFile(join(cwd, name), content);
@@ -40,6 +42,16 @@ describe("init", () => {
       /const \{ reason, message \} = event\.detail;/,
     );
     assert.deepEqual(lines.slice(0, 2), ["create     src/p2p_cable.js", "create     web/p2p.js"]);
+  });
+
+  test("names the JavaScript server entry .mjs in a CommonJS package, where Node would not run it as ESM", async (t) => {
+    const { cwd, lines, init } = await project(t, { "package.json": '{"name":"app"}' });
+    assert.equal(await init("--js"), 0);
+    assert.match(
+      await readFile(join(cwd, "server/cable.mjs"), "utf8"),
+      /export const cable = new CableServer/,
+    );
+    assert.deepEqual(lines.slice(0, 2), ["create     server/cable.mjs", "create     app/javascript/p2p.js"]);
   });
 
   test("changes nothing the second time and says so", async (t) => {
