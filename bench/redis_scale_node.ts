@@ -36,6 +36,9 @@ const cable = new CableServer({
   secret: "bench-secret-0123456789abcdef",
   allowedOrigins: "any",
   maxBufferedBytes: 64 * 1024 * 1024,
+  // One publisher sends the whole burst at once: far past the 500-frame bucket a peer gets.
+  messageBurst: 1_000_000,
+  messagesPerSecond: 1_000_000,
 });
 const port = await cable.listen(0);
 process.stdout.write(`listening ${port}\n`);
