@@ -4,6 +4,9 @@ import type { Logger } from "./logger.js";
 import { dataFrame, quote } from "./protocol.js";
 import type { Signer } from "./signer.js";
 
+/** A pub/sub subscription being set up: resolves to the function that stops it. */
+type Live = Promise<() => Promise<void>>;
+
 /** What a channel may do with the connection it lives on. */
 export interface ConnectionHandle {
   /** Unique per socket, for logs. */
@@ -78,7 +81,12 @@ export abstract class Channel {
   #state: SubscriptionState = "pending";
   #rejection: { reason?: string; message?: string } | undefined;
   readonly #identifierJson: string;
-  readonly #streams = new Map<string, Promise<() => Promise<void>>>();
+  // Streams forwarded here, each with its live pub/sub subscription. Nearly every subscription
+  // has exactly one, so the first sits in two fields and a Map exists only from the second: with
+  // thousands of idle sockets a Map each was a visible part of the memory per connection.
+  #stream: string | undefined;
+  #live: Live | undefined;
+  #moreStreams: Map<string, Live> | undefined;
   #held: string[] | undefined;
 
   constructor(context: ChannelContext) {
@@ -143,23 +151,35 @@ export abstract class Channel {
    * for the same stream does nothing, so nothing is delivered twice. Resolves when live.
    */
   async streamFrom(stream: string, callback?: (message: unknown) => void): Promise<void> {
-    if (this.#state === "closed" || this.#streams.has(stream)) {
-      await this.#streams.get(stream);
+    const existing = this.#liveOf(stream);
+    if (this.#state === "closed" || existing) {
+      await existing;
       return;
     }
     const handler = callback
       ? (payload: string) => this.#runCallback(stream, callback, payload)
       : (payload: string) => this.#deliver(payload);
     const live = this.cable.pubsub.subscribe(stream, handler);
-    this.#streams.set(stream, live);
+    if (this.#stream === undefined) {
+      this.#stream = stream;
+      this.#live = live;
+    } else {
+      this.#moreStreams ??= new Map();
+      this.#moreStreams.set(stream, live);
+    }
     await live;
   }
 
   /** Stops forwarding `stream`; resolves once the pub/sub no longer delivers it here. */
   async stopStreamFrom(stream: string): Promise<void> {
-    const live = this.#streams.get(stream);
+    const live = this.#liveOf(stream);
     if (!live) return;
-    this.#streams.delete(stream);
+    if (this.#stream === stream) {
+      this.#stream = undefined;
+      this.#live = undefined;
+    } else {
+      this.#moreStreams?.delete(stream);
+    }
     let stop: () => Promise<void>;
     try {
       stop = await live;
@@ -171,7 +191,7 @@ export abstract class Channel {
 
   /** Stops every stream of this subscription (done for you when it closes). */
   async stopAllStreams(): Promise<void> {
-    await Promise.all([...this.#streams.keys()].map((stream) => this.stopStreamFrom(stream)));
+    await Promise.all(this.#streamNames().map((stream) => this.stopStreamFrom(stream)));
   }
 
   // ── lifecycle, driven by the connection ──────────────────────────────
@@ -180,7 +200,7 @@ export abstract class Channel {
   async _subscribe(): Promise<"confirmed" | "rejected"> {
     try {
       await this.subscribed();
-      await Promise.all(this.#streams.values());
+      await Promise.all(this.#streamNames().map((stream) => this.#liveOf(stream)));
     } catch (error) {
       this.logger.error("subscribed failed", { channel: this.params.channel, error: String(error) });
       // A P2pError (e.g. `pubsub_unavailable`) is meant for the client: pass its reason on.
@@ -227,6 +247,16 @@ export abstract class Channel {
   /** @internal The JSON text of the identifier, cached for frame building. */
   get _identifierJson(): string {
     return this.#identifierJson;
+  }
+
+  #liveOf(stream: string): Live | undefined {
+    return this.#stream === stream ? this.#live : this.#moreStreams?.get(stream);
+  }
+
+  #streamNames(): string[] {
+    const names = this.#moreStreams ? [...this.#moreStreams.keys()] : [];
+    if (this.#stream !== undefined) names.unshift(this.#stream);
+    return names;
   }
 
   #deliver(payload: string): void {

@@ -45,6 +45,7 @@ export interface ConnectionHost {
 type Task = () => void | Promise<void>;
 
 let nextId = 0;
+const NO_IDENTITY: Identity = Object.freeze({});
 
 /**
  * One cable socket. Every command goes through one FIFO queue, awaited in order, so a
@@ -53,7 +54,8 @@ let nextId = 0;
  */
 export class Connection implements ConnectionHandle {
   readonly id = `c${(++nextId).toString(36)}`;
-  identity: Identity = {};
+  /** Whatever `authenticate` returned; frozen and empty until then. */
+  identity: Identity = NO_IDENTITY;
   readonly request: ConnectionHandle["request"];
   /** Set by the server's liveness check: false until the socket answers a native ping. */
   alive = true;
@@ -62,7 +64,7 @@ export class Connection implements ConnectionHandle {
   readonly #socket: WebSocket;
   readonly #host: ConnectionHost;
   readonly #subscriptions = new Map<string, Channel>();
-  readonly #queue: Task[] = [];
+  #queue: Task[] = [];
   #draining = false;
   #closing = false;
   #closeReason: string | undefined;
@@ -386,6 +388,8 @@ export class Connection implements ConnectionHandle {
         this.#host.logger.error("command failed", { connection: this.id, error: String(error) });
       }
     }
+    // A drained array keeps the capacity it grew to; an idle socket should not (memory figure).
+    this.#queue = [];
     this.#draining = false;
   }
 

@@ -143,7 +143,8 @@ export class CableServer {
       logger: this.logger,
       broadcast: (stream, message) => this.broadcast(stream, message),
     };
-    const authenticate = options.authenticate ?? (() => ({}));
+    // One frozen identity for everyone, not an object per socket.
+    const authenticate = options.authenticate ?? (() => ANONYMOUS);
     this.#host = {
       cable,
       logger: this.logger,
@@ -296,6 +297,8 @@ export class CableServer {
     this.#timers.push(ping, probe);
   }
 }
+
+const ANONYMOUS: Identity = Object.freeze({});
 
 function rateLimit(options: CableServerOptions) {
   const messageBurst = options.messageBurst ?? cableDefaults.messageBurst;
