@@ -47,7 +47,20 @@ export function redirect(response: ServerResponse, location: string): void {
 }
 
 export function notFound(response: ServerResponse): void {
-  response.writeHead(404, { "content-type": "text/plain" }).end("Not found\n");
+  sendText(response, "Not found", 404);
+}
+
+/**
+ * A plain-text answer. `nosniff`, because the text may echo what the client sent (a 400 names
+ * the bad value) and must never be sniffed into HTML.
+ */
+export function sendText(response: ServerResponse, text: string, status: number): void {
+  response.writeHead(status, {
+    "content-type": "text/plain; charset=utf-8",
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+  });
+  response.end(`${text}\n`);
 }
 
 /** Finds the route for a request: the first whose method and path match. */

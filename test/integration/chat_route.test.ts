@@ -117,6 +117,8 @@ describe("GET /chat", () => {
     for (const [path, message] of cases) {
       const response = await get(path);
       assert.equal(response.status, 400, path);
+      // The message echoes client input: it must stay plain text, never sniffed into HTML.
+      assert.equal(response.headers.get("x-content-type-options"), "nosniff", path);
       assert.match(await response.text(), message);
     }
     assert.equal((await get(`/chat?name=${"é".repeat(40)}`)).status, 200, "40 characters are fine");

@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { isSessionPart } from "../../../src/channels/session_token.js";
 import type { P2pFrameConfig } from "../../../src/html/p2p_frame_tag.js";
-import { type Route, sendHtml } from "../router.js";
+import { type Route, sendHtml, sendText } from "../router.js";
 import { chatNameView, chatView } from "../views/chat.js";
 
 /** Limits of the `/chat` query, as its 400 messages state them. */
@@ -82,6 +82,5 @@ function readMs(query: URLSearchParams, name: string): Parsed<number | undefined
 }
 
 function badRequest(response: ServerResponse, message: string): void {
-  response.writeHead(400, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
-  response.end(`Bad request: ${message}\n`);
+  sendText(response, `Bad request: ${message}`, 400);
 }
