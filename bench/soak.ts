@@ -278,7 +278,7 @@ const memory: Table = {
   notes: [
     `heap per connection while connected: ${fixed(heapAdded / settings.connections / 1024, 2)} KiB; RSS per connection: ${fixed((loaded.rss - baseline.rss) / settings.connections / 1024, 2)} KiB`,
     `after everyone left: heap ${signed(heapLeft)} MiB against baseline, RSS ${signed(after.rss - baseline.rss)} MiB (V8 and the allocator keep freed pages, so RSS is not the leak measure: the heap after GC is)`,
-    "server: bench/servers/cable.ts (CableServer with default options, rate limit included, memory pub/sub), its own process started with --expose-gc; figures from its /stats endpoint",
+    "server: bench/servers/cable.ts (CableServer with default options but a raised per-socket rate limit, memory pub/sub), its own process started with --expose-gc; figures from its /stats endpoint",
   ],
 };
 const churn: Table = {
