@@ -2,23 +2,32 @@
 // Socket.IO and a raw `ws` relay, each server in its own process and every client in one load
 // generator process. See bench/README.md. Runs itself inside ../shared/tools/netns-run.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type BrowserRig, startRig } from "./browser/rig.js";
 import { acceptFigure } from "./figures/accept.js";
+import { meshFigure, pairFigure, starFigure, warmUp } from "./figures/browser.js";
 import { fanoutFigure } from "./figures/fanout.js";
 import { memoryFigure } from "./figures/memory.js";
 import { relayFigure } from "./figures/relay.js";
 import { type FigureOutput, renderVerdicts, type Verdict } from "./figures/verdict.js";
 import { describeKind, KIND_INFO, missingPackages } from "./kinds.js";
-import { describeMachine, machineInfo, writeResults } from "./lib/report.js";
-import { type Figure, parseSettings, type Settings, USAGE } from "./lib/settings.js";
+import { describeMachine, type MachineInfo, machineInfo, writeResults } from "./lib/report.js";
+import { BROWSER_FIGURES, type Figure, parseSettings, type Settings, USAGE } from "./lib/settings.js";
 import { renderText, type Table } from "./lib/table.js";
 import type { RunContext } from "./lib/trials.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const log = (line: string) => process.stdout.write(`${line}\n`);
+const started = Date.now();
+/** Progress lines start with the seconds since the run began, so slow steps show. */
+const log = (line: string) =>
+  process.stdout.write(
+    line.startsWith("[")
+      ? `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s ${line}\n`
+      : `${line}\n`,
+  );
 
 function enterNetns(): void {
   if (process.env.NETNS_RUN_INSIDE) return;
@@ -52,12 +61,38 @@ function checkDescriptorLimit(settings: Settings): void {
   }
 }
 
-const FIGURES: Record<Figure, (context: RunContext, settings: Settings) => Promise<FigureOutput>> = {
+type BrowserFigure = "pair" | "star" | "mesh";
+
+const SERVER_FIGURES: Record<
+  Exclude<Figure, BrowserFigure>,
+  (context: RunContext, settings: Settings) => Promise<FigureOutput>
+> = {
   relay: (context, settings) => relayFigure(context, settings.relay),
   fanout: (context, settings) => fanoutFigure(context, settings.fanout),
   memory: (context, settings) => memoryFigure(context, settings.memory),
   accept: (context, settings) => acceptFigure(context, settings.accept),
 };
+
+const BROWSER: Record<BrowserFigure, (rig: BrowserRig, settings: Settings) => Promise<FigureOutput>> = {
+  pair: (rig, settings) => pairFigure(rig, settings.pair),
+  star: (rig, settings) => starFigure(rig, settings.star),
+  mesh: (rig, settings) => meshFigure(rig, settings.mesh),
+};
+
+/** The room pages run the demo bundle: rebuild it (esbuild only, a second) when src/ or examples/ are newer. */
+function freshDemoBundle(): void {
+  const bundle = join(root, "dist/browser/demo.js");
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((latest, entry) => {
+      const path = join(dir, entry.name);
+      return Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+    }, 0);
+  const sources = Math.max(newest(join(root, "src/client")), newest(join(root, "examples/demo/client")));
+  if (existsSync(bundle) && statSync(bundle).mtimeMs >= sources) return;
+  log("dist/browser is missing or older than the client sources: bundling it (node scripts/bundle.mjs)");
+  const result = spawnSync(process.execPath, ["scripts/bundle.mjs"], { cwd: root, stdio: "inherit" });
+  if (result.status !== 0) throw new Error("node scripts/bundle.mjs failed: run `npm run build` and retry");
+}
 
 async function main(): Promise<void> {
   const parsed = parseSettings(process.argv.slice(2));
@@ -89,12 +124,30 @@ async function main(): Promise<void> {
   };
   const tables: Table[] = [];
   const verdicts: Verdict[] = [];
-  for (const figure of settings.figures) {
-    const output = await FIGURES[figure](context, settings);
-    for (const table of output.tables) log(`\n${renderText(table)}\n`);
-    tables.push(...output.tables);
-    verdicts.push(...output.verdicts);
+  let rig: BrowserRig | string | undefined;
+  try {
+    for (const figure of settings.figures) {
+      let output: FigureOutput;
+      if (figure in BROWSER) {
+        rig ??= await startBrowser(settings, info);
+        if (typeof rig === "string") continue;
+        output = await BROWSER[figure as BrowserFigure](rig, settings);
+      } else {
+        output = await SERVER_FIGURES[figure as Exclude<Figure, BrowserFigure>](context, settings);
+      }
+      for (const table of output.tables) log(`\n${renderText(table)}\n`);
+      tables.push(...output.tables);
+      verdicts.push(...output.verdicts);
+    }
+  } finally {
+    if (typeof rig === "object") await rig.close();
   }
+  if (typeof rig === "string")
+    verdicts.push({
+      goal: "no slower than PeerJS to connect",
+      met: undefined,
+      detail: "browser figures skipped",
+    });
   info.loadEnd = os.loadavg()[0]!;
   log("== Goals");
   for (const line of renderVerdicts(verdicts)) log(line);
@@ -105,6 +158,21 @@ async function main(): Promise<void> {
   } else {
     log("\n(quick run: bench/RESULTS.md left as it was; pass --write to rewrite it)");
   }
+}
+
+/** Chromium, the demo app and a PeerServer for the browser figures; or why they are skipped. */
+async function startBrowser(settings: Settings, info: MachineInfo): Promise<BrowserRig | string> {
+  const figures = settings.figures.filter((f) => BROWSER_FIGURES.includes(f));
+  if (figures.includes("mesh")) freshDemoBundle();
+  const rig = await startRig(root, log);
+  if (typeof rig === "string") {
+    log(`\nbrowser figures (${figures.join(", ")}) skipped:\n${rig}`);
+    return rig;
+  }
+  info.chromium = rig.chromium;
+  log(`\nbrowser: ${rig.chromium}; clients: ${rig.libraries.map((l) => rig.label(l)).join("; ")}`);
+  await warmUp(rig);
+  return rig;
 }
 
 main().catch((error: unknown) => {

@@ -9,6 +9,8 @@ import { renderMarkdown, type Table } from "./table.js";
 export interface MachineInfo {
   date: string;
   node: string;
+  /** "Chromium 156.0…", once the browser figures launched it. */
+  chromium?: string;
   cpu: string;
   cores: number;
   memoryGiB: number;
@@ -38,6 +40,7 @@ export function describeMachine(info: MachineInfo): string[] {
     `date: ${info.date}`,
     `machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB.toFixed(1)} GiB; ${info.os}`,
     `node: ${info.node}`,
+    ...(info.chromium ? [`browser: ${info.chromium} (headless, through Playwright)`] : []),
     `load average (1 min) at start → end: ${load}`,
     ...(busy(info)
       ? [

@@ -1,7 +1,9 @@
 import { SERVER_KINDS, type ServerKind } from "../kinds.js";
 
-export const FIGURES = ["relay", "fanout", "memory", "accept"] as const;
+export const FIGURES = ["relay", "fanout", "memory", "accept", "pair", "star", "mesh"] as const;
 export type Figure = (typeof FIGURES)[number];
+/** The figures measured in Chromium (ours beside PeerJS), after the signaling-server ones. */
+export const BROWSER_FIGURES: readonly Figure[] = ["pair", "star", "mesh"];
 
 /** Everything a run measures and how long, from the command line. Quick mode fits in two minutes. */
 export interface Settings {
@@ -16,13 +18,18 @@ export interface Settings {
   fanout: { trials: number; subscribers: number; broadcasts: number };
   memory: { trials: number; counts: number[]; parallel: number };
   accept: { trials: number; connections: number; parallel: number };
+  /** Two pages: join → open channel, then `roundTrips` round trips and bulk of `bulkMessages` × 16 KiB. */
+  pair: { trials: number; roundTrips: number; bulkMessages: number };
+  /** 1 + N pages for each N of `sizes` (trials per size); ours also relays `relayMessages` and loses its host. */
+  star: { sizes: number[]; trials: number[]; relayMessages: number };
+  mesh: { trials: number; size: number };
   /** The arguments as given, for the "command" line of RESULTS.md. */
   args: string[];
 }
 
 export const USAGE = `usage: npm run bench -- [options]
   --quick               short windows and fewer trials (under 2 minutes)
-  --trials=N            trials per figure (default 5, memory 3; quick: relay 2, others 1)
+  --trials=N            trials per figure (default 5, memory 3, pair and star 10; quick: pair 3, others 1)
   --window=MS           measured window of the relay figure (default 10000, quick 1500)
   --servers=a,b         subset of ${SERVER_KINDS.join(",")}
   --figures=a,b         subset of ${FIGURES.join(",")}
@@ -61,7 +68,7 @@ export function parseSettings(args: string[]): Settings | "help" {
     servers: subset("servers", flags.get("servers"), SERVER_KINDS),
     figures: subset("figures", flags.get("figures"), FIGURES),
     relay: {
-      trials: trials ?? (quick ? 2 : 5),
+      trials: trials ?? (quick ? 1 : 5),
       pairs: 200,
       inFlight: [1, 8],
       warmupMs: quick ? 500 : 1000,
@@ -70,6 +77,18 @@ export function parseSettings(args: string[]): Settings | "help" {
     fanout: { trials: trials ?? (quick ? 1 : 5), subscribers: 1000, broadcasts: quick ? 50 : 200 },
     memory: { trials: trials ?? (quick ? 1 : 3), counts: [1000, 5000], parallel: 100 },
     accept: { trials: trials ?? (quick ? 1 : 5), connections: quick ? 1000 : 2000, parallel: 100 },
+    pair: {
+      trials: trials ?? (quick ? 3 : 10),
+      roundTrips: quick ? 50 : 200,
+      bulkMessages: quick ? 128 : 512,
+    },
+    star: {
+      // Quick: the 1 + 5 star once; 1 + 15 (16 pages, 20 s a trial here) only in full runs.
+      sizes: quick ? [5] : [5, 15],
+      trials: trials ? [trials, trials] : quick ? [1] : [10, 10],
+      relayMessages: quick ? 200 : 1000,
+    },
+    mesh: { trials: trials ?? (quick ? 1 : 5), size: 6 },
     args,
   };
 }

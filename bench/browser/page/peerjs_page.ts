@@ -1,0 +1,129 @@
+// The bench page for PeerJS: `peerjs.min.js` (served from node_modules) defines `window.Peer`;
+// `bench.join(at, plan)` creates the Peer at the scheduled instant, against the local PeerServer,
+// with `config: { iceServers: [] }`. The host echoes `ping:` strings back to their sender.
+import type { DataConnection, Peer as PeerClass } from "peerjs";
+import { type BenchPage, echoRoundTrips, emptyTally, type JoinPlan, type Tally } from "./page_common.js";
+
+const now = () => performance.timeOrigin + performance.now();
+const HIGH_WATER = 4 * 1024 * 1024;
+const LOW_WATER = 1024 * 1024;
+
+export interface PeerjsPage extends BenchPage {
+  /** When each data connection first opened, by remote id (`open` may fire twice: first wins). */
+  opened: Record<string, number>;
+  errors: string[];
+  /** When the PeerServer confirmed this page's id (`open`). */
+  openAt: number | null;
+  /**
+   * Creates the Peer now, ahead of the join: a mesh registers every id first, as our room pages
+   * hold their cable socket before Enter is clicked. A star's pages create theirs on join.
+   */
+  register(plan: JoinPlan): void;
+}
+
+const connections = new Map<string, DataConnection>();
+let peer: PeerClass | undefined;
+let startMedia: (stream: Promise<MediaStream>) => void = () => {};
+let markOpen: () => void = () => {};
+// PeerJS's socket drops (silently) what is sent after it has an id and before the WebSocket is
+// open, so offers wait for `open`, as its docs say.
+const open = new Promise<void>((resolve) => {
+  markOpen = resolve;
+});
+const media = new Promise<MediaStream>((resolve) => {
+  startMedia = (stream) => resolve(stream);
+});
+let waiting: { value: string; resolve: () => void } | null = null;
+
+const page: PeerjsPage = {
+  opened: {},
+  errors: [],
+  tally: new Map<string, Tally>(),
+  openAt: null,
+  register(plan) {
+    peer = new window.Peer(plan.id, {
+      host: "127.0.0.1",
+      port: plan.port!,
+      path: "/",
+      key: "peerjs",
+      secure: false,
+      debug: Number(new URLSearchParams(location.search).get("debug") ?? 0) as 0,
+      config: { iceServers: [] },
+    });
+    peer.on("open", () => {
+      page.openAt ??= now();
+      markOpen();
+    });
+    peer.on("error", (error) => page.errors.push(`${error.type}: ${error.message}`));
+    peer.on("connection", adopt);
+    // A call can arrive while this page still waits for its camera: answer once it has it.
+    peer.on("call", (call) => void media.then((stream) => call.answer(stream)));
+  },
+  join(at, plan) {
+    setTimeout(async () => {
+      if (!peer) page.register(plan);
+      await open;
+      if (plan.media) {
+        startMedia(navigator.mediaDevices.getUserMedia({ video: true, audio: true }));
+        const stream = await media;
+        for (const id of plan.call ?? []) peer!.call(id, stream);
+      }
+      for (const id of plan.connect ?? []) adopt(peer!.connect(id, { reliable: true }));
+    }, at - now());
+  },
+  roundTrips: (count) =>
+    echoRoundTrips(count, (value) => {
+      const echoed = new Promise<void>((resolve) => {
+        waiting = { value, resolve };
+      });
+      void only().send(value);
+      return echoed;
+    }),
+  async sendMany(count, bytes) {
+    const startedAt = now();
+    for (let i = 0; i < count; i++) {
+      const payload = bytes >= 1024 ? new Uint8Array(bytes) : `m${i}:`.padEnd(bytes, "x");
+      for (const connection of connections.values()) {
+        // Keep the channel's buffer between 1 and 4 MiB, as bench/README.md says.
+        const channel = connection.dataChannel;
+        if (channel.bufferedAmount > HIGH_WATER) {
+          channel.bufferedAmountLowThreshold = LOW_WATER;
+          await new Promise((resolve) =>
+            channel.addEventListener("bufferedamountlow", resolve, { once: true }),
+          );
+        }
+        void connection.send(payload);
+      }
+    }
+    return startedAt;
+  },
+};
+
+function adopt(connection: DataConnection): void {
+  connections.set(connection.peer, connection);
+  connection.on("open", () => {
+    page.opened[connection.peer] ??= now();
+  });
+  connection.on("data", (data) => {
+    const tally = page.tally.get(connection.peer) ?? emptyTally();
+    page.tally.set(connection.peer, tally);
+    tally.count++;
+    tally.bytes += data instanceof ArrayBuffer ? data.byteLength : String(data).length;
+    tally.lastAt = now();
+    if (typeof data !== "string") return;
+    if (waiting?.value === data) waiting.resolve();
+    else if (data.startsWith("ping:")) void connection.send(data);
+  });
+}
+
+/** The one connection of a star client (to its host). */
+function only(): DataConnection {
+  return connections.values().next().value!;
+}
+
+declare global {
+  interface Window {
+    Peer: typeof PeerClass;
+  }
+}
+window.bench = page;

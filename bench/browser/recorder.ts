@@ -1,0 +1,90 @@
+import type { Page } from "playwright-core";
+
+/**
+ * Runs in every bench page before its own scripts (Playwright `addInitScript`), for ours and for
+ * PeerJS alike: forces `iceServers: []` on every RTCPeerConnection (PeerJS would otherwise load its
+ * cloud STUN/TURN defaults), records when each connection reached `connected` and when each data
+ * channel first opened (Chromium sometimes fires `open` twice: only the first counts), and asks
+ * getUserMedia for small video (320x240 at 15 fps) so a mesh of six measures set-up, not encoders.
+ * Times are `performance.timeOrigin + performance.now()`: epoch milliseconds every page shares.
+ * Plain JavaScript in a string: the orchestrator's transpiler adds helpers the page lacks.
+ */
+export const RECORDER = `(() => {
+  const now = () => performance.timeOrigin + performance.now();
+  const record = { connections: [], channels: [] };
+  window.__rtc = record;
+  const watchChannel = (channel) => {
+    const entry = { label: channel.label, openedAt: null };
+    record.channels.push(entry);
+    const opened = () => { if (entry.openedAt === null) entry.openedAt = now(); };
+    if (channel.readyState === "open") opened();
+    channel.addEventListener("open", opened);
+  };
+  const Native = window.RTCPeerConnection;
+  class BenchPeerConnection extends Native {
+    constructor(configuration, ...rest) {
+      super({ ...(configuration || {}), iceServers: [] }, ...rest);
+      const entry = { createdAt: now(), connectedAt: null };
+      record.connections.push(entry);
+      this.addEventListener("connectionstatechange", () => {
+        if (this.connectionState === "connected" && entry.connectedAt === null) entry.connectedAt = now();
+      });
+      this.addEventListener("datachannel", (event) => watchChannel(event.channel));
+    }
+    createDataChannel(...args) {
+      const channel = super.createDataChannel(...args);
+      watchChannel(channel);
+      return channel;
+    }
+  }
+  window.RTCPeerConnection = BenchPeerConnection;
+  if (navigator.mediaDevices) {
+    const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = (constraints) =>
+      getUserMedia({ ...constraints, video: constraints && constraints.video ? { width: 320, height: 240, frameRate: 15 } : false });
+  }
+})();`;
+
+/** What the recorder keeps, as the orchestrator reads it back. */
+export interface RtcRecord {
+  connections: { createdAt: number; connectedAt: number | null }[];
+  channels: { label: string; openedAt: number | null }[];
+}
+
+declare global {
+  interface Window {
+    __rtc: RtcRecord;
+  }
+}
+
+/** The time (epoch ms) at which the page had `count` connections connected, or null. */
+export function nthConnected(record: RtcRecord, count: number): number | null {
+  const times = record.connections
+    .map((c) => c.connectedAt)
+    .filter((t): t is number => t !== null)
+    .sort((a, b) => a - b);
+  return times.length >= count ? times[count - 1]! : null;
+}
+
+/**
+ * The slowest page's wait from `at` (the join) to its first RTCPeerConnection: the signaling a
+ * client does before WebRTC starts (cable subscribe and join, or PeerServer registration).
+ */
+export async function slowestFirstConnection(pages: Page[], at: number): Promise<number> {
+  // PeerJS builds a throw-away RTCPeerConnection at load to probe features: count from `at` only.
+  const created = await Promise.all(
+    pages.map((page) =>
+      page.evaluate(
+        (at) => window.__rtc.connections.find((c) => c.createdAt >= at)?.createdAt ?? Number.NaN,
+        at,
+      ),
+    ),
+  );
+  return Math.max(...created) - at;
+}
+
+/** How long a set of pages took to connect: the figure, and the signaling part of it. */
+export interface JoinTime {
+  ms: number;
+  firstConnectionMs: number;
+}

@@ -1,0 +1,293 @@
+// The browser figures: ours beside PeerJS in one Chromium, every page its own context, inside
+// netns-run with `iceServers: []`. Pair (join → open data channel, round trip, bulk), star of
+// 1 + N (join → all connected; ours also relay through the host and recovery after the host
+// leaves: the sessions issue) and mesh of N (every page streaming to every other).
+import { joinMesh } from "../browser/mesh.js";
+import type { JoinTime } from "../browser/recorder.js";
+import {
+  type BrowserResults,
+  type BrowserRig,
+  browserFailureNotes,
+  eachBrowserTrial,
+  type Library,
+} from "../browser/rig.js";
+import { joinStar, recoverFromHostLoss, roundTrips, stream } from "../browser/star.js";
+import type { Settings } from "../lib/settings.js";
+import { quantile, spread } from "../lib/stats.js";
+import { count, fixed, ratio, type Table } from "../lib/table.js";
+import type { FigureOutput, Verdict } from "./verdict.js";
+
+const BULK_BYTES = 16 * 1024;
+const MiB = 1024 * 1024;
+const CONNECT_GOAL = "no slower than PeerJS to connect";
+
+interface PairTrial {
+  connect: JoinTime;
+  rtt: number[];
+  coldMiBps: number;
+  warmMiBps: number;
+}
+
+/** One pair of each library, not recorded: Chromium, the servers and the page scripts warm up. */
+export async function warmUp(rig: BrowserRig): Promise<void> {
+  await eachBrowserTrial(rig, "warm-up", 1, async (library, pages, progress) => {
+    const star = await joinStar(rig, library, pages, 1);
+    progress(`connected in ${star.ms.toFixed(0)} ms (not recorded)`);
+  });
+}
+
+/** Two pages: join → open data channel; then round trips and bulk throughput on that channel. */
+export async function pairFigure(rig: BrowserRig, settings: Settings["pair"]): Promise<FigureOutput> {
+  const results = await eachBrowserTrial(rig, "pair", settings.trials, async (library, pages, progress) => {
+    const star = await joinStar(rig, library, pages, 1);
+    progress(`data channel open in ${star.ms.toFixed(1)} ms; ${settings.roundTrips} round trips`);
+    const rtt = await roundTrips(star, settings.roundTrips);
+    const client = star.host === 0 ? 1 : 0;
+    const mib = (settings.bulkMessages * BULK_BYTES) / MiB;
+    progress(
+      `round trip p50 ${fixed(quantile(rtt, 0.5), 2)} ms; bulk ${mib} MiB host → client, cold and warm`,
+    );
+    const cold = await stream(star, star.host, [client], settings.bulkMessages, BULK_BYTES);
+    const warm = await stream(star, star.host, [client], settings.bulkMessages, BULK_BYTES);
+    progress(`bulk cold ${fixed(mib / cold.seconds, 1)} MiB/s, warm ${fixed(mib / warm.seconds, 1)} MiB/s`);
+    return { connect: star, rtt, coldMiBps: mib / cold.seconds, warmMiBps: mib / warm.seconds };
+  });
+  const connect = mapValues(results, (t) => t.connect);
+  const notes = [`${settings.trials} trial(s) per client, interleaved; a fresh pair of pages each.`];
+  const tables: Table[] = [
+    timeTable(rig, "Browser: join → open data channel, two peers", connect, [
+      ...notes,
+      "From the scheduled join (ours: `<p2p-frame>` inserted; PeerJS: `new Peer`) to both sides' channel open.",
+      ...browserFailureNotes(rig, results),
+    ]),
+    rttTable(rig, results, settings.roundTrips),
+    bulkTable(rig, results, settings.bulkMessages),
+  ];
+  return { tables, verdicts: [connectVerdict("pair: join → open data channel", connect)] };
+}
+
+/** 1 + N pages, all joining at one instant; ours then relays through the host and loses it. */
+export async function starFigure(rig: BrowserRig, settings: Settings["star"]): Promise<FigureOutput> {
+  const tables: Table[] = [];
+  const verdicts: Verdict[] = [];
+  const relays: [number, BrowserResults<{ perSecond: number }>][] = [];
+  const recoveries: [number, BrowserResults<number>][] = [];
+  for (const [index, clients] of settings.sizes.entries()) {
+    const trials = settings.trials[index]!;
+    const results = await eachBrowserTrial(
+      rig,
+      `star 1+${clients}`,
+      trials,
+      async (library, pages, progress) => {
+        const star = await joinStar(rig, library, pages, clients);
+        progress(`all connected in ${star.ms.toFixed(0)} ms`);
+        if (library !== "ours") return { join: star };
+        const sender = star.host === 0 ? 1 : 0;
+        const receivers = star.ids.map((_, i) => i).filter((i) => i !== star.host);
+        const relay = await stream(star, sender, receivers, settings.relayMessages, 100);
+        progress(
+          `relay ${count(relay.perSecond)} msg/s through the host to ${clients} clients; closing the host`,
+        );
+        const recoverMs = await recoverFromHostLoss(star, (page) => page.context().close());
+        progress(
+          `new host and all ${clients} connected again ${recoverMs.toFixed(0)} ms after the host left`,
+        );
+        return { join: star, relay, recoverMs };
+      },
+    );
+    const join = mapValues(results, (t) => t.join);
+    tables.push(
+      timeTable(rig, `Browser: join → all connected, star of 1 + ${clients}`, join, [
+        `${trials} trial(s) per client; all ${clients + 1} pages join at one instant. Ours: a session (the first in is host); PeerJS: ${clients} clients \`connect\` to one host id.`,
+        "Done when the host has every client's channel open and every client its channel to the host.",
+        ...browserFailureNotes(rig, results),
+      ]),
+    );
+    verdicts.push(connectVerdict(`star 1+${clients}: join → all connected`, join));
+    relays.push([clients, mapValues(results, (t) => t.relay!, ["ours"])]);
+    recoveries.push([clients, mapValues(results, (t) => t.recoverMs!, ["ours"])]);
+  }
+  tables.push(relayTable(relays, settings.relayMessages), recoveryTable(recoveries));
+  return { tables, verdicts };
+}
+
+/** N pages in a mesh, each streaming camera and microphone to every other. */
+export async function meshFigure(rig: BrowserRig, settings: Settings["mesh"]): Promise<FigureOutput> {
+  const results = await eachBrowserTrial(
+    rig,
+    `mesh of ${settings.size}`,
+    settings.trials,
+    async (library, pages, progress) => {
+      const join = await joinMesh(rig, library, pages, settings.size);
+      progress(`every page has ${settings.size - 1} connections connected after ${join.ms.toFixed(0)} ms`);
+      return join;
+    },
+  );
+  const table = timeTable(
+    rig,
+    `Browser: join → all connected, mesh of ${settings.size} with media`,
+    results,
+    [
+      `${settings.trials} trial(s) per client; all pages join at one instant, each gets camera and microphone (fake, 320x240 at 15 fps) and streams to every other.`,
+      `Ours: the demo's video room (\`/rooms/ID\`, Enter clicked); PeerJS: each Peer \`call\`s every later one. Done when every page has ${settings.size - 1} RTCPeerConnections \`connected\`.`,
+      ...browserFailureNotes(rig, results),
+    ],
+  );
+  return {
+    tables: [table],
+    verdicts: [connectVerdict(`mesh of ${settings.size}: join → all connected`, results)],
+  };
+}
+
+// --- tables -------------------------------------------------------------------------------------
+
+function mapValues<T, U>(
+  results: BrowserResults<T>,
+  pick: (value: T) => U,
+  only?: Library[],
+): BrowserResults<U> {
+  return new Map(
+    [...results]
+      .filter(([library]) => !only || only.includes(library))
+      .map(([library, { values, errors }]) => [library, { values: values.map(pick), errors }]),
+  );
+}
+
+const medianOf = (results: BrowserResults<JoinTime>, library: Library, pick = (t: JoinTime) => t.ms) => {
+  const values = results.get(library)?.values.map(pick) ?? [];
+  return values.length > 0 ? spread(values).median : undefined;
+};
+
+function timeTable(
+  rig: BrowserRig,
+  title: string,
+  results: BrowserResults<JoinTime>,
+  notes: string[],
+): Table {
+  const theirs = medianOf(results, "peerjs");
+  return {
+    title,
+    headers: [
+      "client",
+      "median ms",
+      "p95 ms",
+      "min ms",
+      "vs PeerJS",
+      "to 1st RTCPeerConnection ms",
+      "trials",
+    ],
+    rows: [...results].map(([library, { values }]) => {
+      const s = spread(values.map((t) => t.ms));
+      return [
+        rig.label(library),
+        fixed(s.median, 1),
+        fixed(s.p95, 1),
+        fixed(values.length > 0 ? Math.min(...values.map((t) => t.ms)) : undefined, 1),
+        ratio(s.median, theirs),
+        fixed(
+          medianOf(results, library, (t) => t.firstConnectionMs),
+          1,
+        ),
+        String(values.length),
+      ];
+    }),
+    notes: [
+      ...notes,
+      '"to 1st RTCPeerConnection": join → the slowest joining page\'s first RTCPeerConnection (median): the signaling before WebRTC starts.',
+    ],
+  };
+}
+
+function rttTable(rig: BrowserRig, results: BrowserResults<PairTrial>, perTrial: number): Table {
+  const pooled = mapValues(results, (t) => t.rtt);
+  const p50 = (library: Library) => quantile(pooled.get(library)?.values.flat() ?? [], 0.5);
+  return {
+    title: "Browser: data channel round trip, client → host → client, one in flight",
+    headers: ["client", "p50 ms", "p95 ms", "p99 ms", "p50 vs PeerJS", "samples"],
+    rows: [...pooled].map(([library, { values }]) => {
+      const all = values.flat();
+      return [
+        rig.label(library),
+        fixed(quantile(all, 0.5), 2),
+        fixed(quantile(all, 0.95), 2),
+        fixed(quantile(all, 0.99), 2),
+        ratio(p50(library), results.has("peerjs") ? p50("peerjs") : undefined),
+        count(all.length),
+      ];
+    }),
+    notes: [
+      `${perTrial} round trips per trial, pooled over trials. Ours: \`send\` on a client comes back to it through the host (the session's relay); PeerJS: the host page echoes each \`ping:<i>\` string.`,
+    ],
+  };
+}
+
+function bulkTable(rig: BrowserRig, results: BrowserResults<PairTrial>, messages: number): Table {
+  const warm = results.get("peerjs")?.values.map((t) => t.warmMiBps) ?? [];
+  const theirs = warm.length > 0 ? spread(warm).median : undefined;
+  return {
+    title: `Browser: data channel bulk, ${(messages * BULK_BYTES) / MiB} MiB host → client in 16 KiB messages`,
+    headers: ["client", "cold MiB/s (median)", "warm MiB/s (median)", "warm MiB/s (p95)", "warm vs PeerJS"],
+    rows: [...results].map(([library, { values }]) => {
+      const w = spread(values.map((t) => t.warmMiBps));
+      return [
+        rig.label(library),
+        fixed(spread(values.map((t) => t.coldMiBps)).median, 1),
+        fixed(w.median, 1),
+        fixed(w.p95, 1),
+        ratio(w.median, theirs),
+      ];
+    }),
+    notes: [
+      "Counted at the receiver: first send → last message received. Cold = the first bulk on a fresh channel, warm = the second.",
+      "Ours: `send(Uint8Array)` awaited one after the other (the session chunker keeps the channel's buffer under 1 MiB); PeerJS: `send(Uint8Array)` while its channel's `bufferedAmount` stays between 1 and 4 MiB.",
+    ],
+  };
+}
+
+function relayTable(rows: [number, BrowserResults<{ perSecond: number }>][], messages: number): Table {
+  return {
+    title: "Session (ours): relay through the host, one client sends to all",
+    headers: ["clients", "msg/s (median)", "msg/s (p95)", "deliveries/s (median)", "trials"],
+    rows: rows.map(([clients, results]) => {
+      const s = spread(results.get("ours")?.values.map((r) => r.perSecond) ?? []);
+      return [`1 + ${clients}`, count(s.median), count(s.p95), count(s.median * clients), String(s.trials)];
+    }),
+    notes: [
+      `A client sends ${messages} text messages of 100 bytes at once; the host delivers each on its page and relays it to all clients, the sender included. msg/s = ${messages} / (first send → last arrival at the last client); deliveries/s = msg/s × clients.`,
+    ],
+  };
+}
+
+function recoveryTable(rows: [number, BrowserResults<number>][]): Table {
+  return {
+    title: "Session (ours): recovery after the host leaves",
+    headers: ["clients", "median ms", "p95 ms", "min ms", "trials"],
+    rows: rows.map(([clients, results]) => {
+      const values = results.get("ours")?.values ?? [];
+      const s = spread(values);
+      return [
+        `1 + ${clients}`,
+        fixed(s.median, 0),
+        fixed(s.p95, 0),
+        fixed(values.length > 0 ? Math.min(...values) : undefined, 0),
+        String(values.length),
+      ];
+    }),
+    notes: [
+      "The host's page is closed (its browser context, as a closed tab); done when a new host's status map lists exactly the remaining pages, all connected, and every client is connected again. No reload. Default heartbeat (1 s interval, 4 s idle).",
+    ],
+  };
+}
+
+function connectVerdict(what: string, results: BrowserResults<JoinTime>): Verdict {
+  const ours = medianOf(results, "ours");
+  const theirs = medianOf(results, "peerjs");
+  const goal = `${CONNECT_GOAL}, ${what}`;
+  if (ours === undefined || theirs === undefined)
+    return { goal, met: undefined, detail: "not measured (ours or PeerJS missing or failed)" };
+  return {
+    goal,
+    met: ours <= theirs,
+    detail: `${ours.toFixed(1)} vs ${theirs.toFixed(1)} ms median (${(ours / theirs).toFixed(2)}x PeerJS)`,
+  };
+}
