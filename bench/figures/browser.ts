@@ -57,7 +57,7 @@ export async function pairFigure(rig: BrowserRig, settings: Settings["pair"]): P
   const tables: Table[] = [
     timeTable(rig, "Browser: join → open data channel, two peers", connect, [
       ...notes,
-      "From the scheduled join (ours: `<p2p-frame>` inserted; PeerJS: `new Peer`) to both sides' channel open.",
+      "The host joins first; once it is ready (ours: elected; PeerJS: id registered) the client joins at a scheduled instant (ours: `<p2p-frame>` inserted; PeerJS: `new Peer`, `connect` on `open`). From that instant to both sides' channel open.",
       ...browserFailureNotes(rig, results),
     ]),
     rttTable(rig, results, settings.roundTrips),
@@ -98,7 +98,7 @@ export async function starFigure(rig: BrowserRig, settings: Settings["star"]): P
     const join = mapValues(results, (t) => t.join);
     tables.push(
       timeTable(rig, `Browser: join → all connected, star of 1 + ${clients}`, join, [
-        `${trials} trial(s) per client; all ${clients + 1} pages join at one instant. Ours: a session (the first in is host); PeerJS: ${clients} clients \`connect\` to one host id.`,
+        `${trials} trial(s) per client. The host joins first (ours: the first in a session is host); once it is ready all ${clients} clients join at one instant (PeerJS: each \`connect\`s to the host id on \`open\`). Time from that instant.`,
         "Done when the host has every client's channel open and every client its channel to the host.",
         ...browserFailureNotes(rig, results),
       ]),
@@ -129,7 +129,7 @@ export async function meshFigure(rig: BrowserRig, settings: Settings["mesh"]): P
     results,
     [
       `${settings.trials} trial(s) per client; all pages join at one instant, each gets camera and microphone (fake, 320x240 at 15 fps) and streams to every other.`,
-      `Ours: the demo's video room (\`/rooms/ID\`, Enter clicked); PeerJS: each Peer \`call\`s every later one. Done when every page has ${settings.size - 1} RTCPeerConnections \`connected\`.`,
+      `Ours: the demo's video room (\`/rooms/ID\`, pages loaded with their cable connected, Enter clicked); PeerJS: every id registered with PeerServer first, then each Peer \`call\`s every later one. Done when every page has ${settings.size - 1} RTCPeerConnections \`connected\`.`,
       ...browserFailureNotes(rig, results),
     ],
   );
