@@ -4,9 +4,7 @@
 import "../../../src/client/index.js";
 import type { P2pFrameElement } from "../../../src/client/p2p_frame_element.js";
 import type { PeerStates, SessionMessage } from "../../../src/client/session/types.js";
-import { type BenchPage, echoRoundTrips, emptyTally, type Tally } from "./page_common.js";
-
-const now = () => performance.timeOrigin + performance.now();
+import { type BenchPage, countArrival, EchoTimer, now, payload, type Tally } from "./page_common.js";
 
 export interface OursPage extends BenchPage {
   /** Every status map the page saw, with its time. */
@@ -17,7 +15,7 @@ export interface OursPage extends BenchPage {
 
 const frame = () => document.querySelector<P2pFrameElement>("p2p-frame")!;
 let selfId = "";
-let waiting: { value: string; resolve: () => void } | null = null;
+const echoes = new EchoTimer();
 
 const page: OursPage = {
   peers: [],
@@ -34,13 +32,9 @@ const page: OursPage = {
     document.addEventListener("p2p:message", (event) => {
       const message = (event as CustomEvent<SessionMessage>).detail;
       if (message.type !== "Data") return;
-      const tally = page.tally.get(message.senderId) ?? emptyTally();
-      page.tally.set(message.senderId, tally);
-      tally.count++;
-      tally.bytes +=
-        message.data instanceof Uint8Array ? message.data.byteLength : String(message.data).length;
-      tally.lastAt = now();
-      if (waiting && message.senderId === selfId && message.data === waiting.value) waiting.resolve();
+      const { senderId, data } = message;
+      countArrival(page.tally, senderId, data instanceof Uint8Array ? data.byteLength : String(data).length);
+      if (senderId === selfId) echoes.arrived(data);
     });
     setTimeout(
       () => document.body.append(document.querySelector("template")!.content.cloneNode(true)),
@@ -48,22 +42,14 @@ const page: OursPage = {
     );
   },
   // A client's message comes back to it through the host: one round trip, host relay included.
-  roundTrips: (count) =>
-    echoRoundTrips(count, (value) => {
-      const echoed = new Promise<void>((resolve) => {
-        waiting = { value, resolve };
-      });
-      void frame().send(value);
-      return echoed;
-    }),
+  roundTrips: (count) => echoes.run(count, (value) => void frame().send(value)),
   async sendMany(count, bytes) {
     const startedAt = now();
     const sends: Promise<void>[] = [];
     for (let i = 0; i < count; i++) {
-      const payload = bytes >= 1024 ? new Uint8Array(bytes) : `m${i}:`.padEnd(bytes, "x");
       // Sequential hand-over keeps the order and lets the chunker's backpressure pace the sender.
-      if (bytes >= 1024) await frame().send(payload);
-      else sends.push(frame().send(payload));
+      if (bytes >= 1024) await frame().send(payload(i, bytes));
+      else sends.push(frame().send(payload(i, bytes)));
     }
     await Promise.all(sends);
     return startedAt;

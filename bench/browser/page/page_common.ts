@@ -1,5 +1,8 @@
 // What both bench pages (ours and PeerJS) offer the orchestrator, and the helpers they share.
 
+/** Epoch milliseconds every page shares. */
+export const now = () => performance.timeOrigin + performance.now();
+
 /** Messages received from one sender since the last reset. */
 export interface Tally {
   count: number;
@@ -7,7 +10,47 @@ export interface Tally {
   lastAt: number;
 }
 
-export const emptyTally = (): Tally => ({ count: 0, bytes: 0, lastAt: 0 });
+/** Counts one message of `size` bytes from `sender`. */
+export function countArrival(tallies: Map<string, Tally>, sender: string, size: number): void {
+  const tally = tallies.get(sender) ?? { count: 0, bytes: 0, lastAt: 0 };
+  tallies.set(sender, tally);
+  tally.count++;
+  tally.bytes += size;
+  tally.lastAt = now();
+}
+
+/** Message `i` of a `sendMany`: binary from 1 KiB, text below. */
+export const payload = (i: number, bytes: number): Uint8Array | string =>
+  bytes >= 1024 ? new Uint8Array(bytes) : `m${i}:`.padEnd(bytes, "x");
+
+/** Round trips one at a time: sends `ping:<i>` and waits until the page reports it `arrived`. */
+export class EchoTimer {
+  #waiting: { value: string; resolve: () => void } | null = null;
+
+  /** Whether `value` is the echo awaited now; settles it if so. */
+  arrived(value: unknown): boolean {
+    const waiting = this.#waiting;
+    if (!waiting || waiting.value !== value) return false;
+    this.#waiting = null;
+    waiting.resolve();
+    return true;
+  }
+
+  /** Resolves to each round trip's milliseconds. */
+  async run(count: number, send: (value: string) => void): Promise<number[]> {
+    const times: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const value = `ping:${i}`;
+      const started = performance.now();
+      await new Promise<void>((resolve) => {
+        this.#waiting = { value, resolve };
+        send(value);
+      });
+      times.push(performance.now() - started);
+    }
+    return times;
+  }
+}
 
 /** Who a page is and whom it reaches out to. Ours needs none of it: the signed token says who it is. */
 export interface JoinPlan {
@@ -34,20 +77,6 @@ export interface BenchPage {
    * library lets it; resolves to the epoch-ms instant the first was sent.
    */
   sendMany(count: number, bytes: number): Promise<number>;
-}
-
-/** Times `count` echoes of `ping:<i>` one after the other. */
-export async function echoRoundTrips(
-  count: number,
-  echo: (value: string) => Promise<void>,
-): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const started = performance.now();
-    await echo(`ping:${i}`);
-    times.push(performance.now() - started);
-  }
-  return times;
 }
 
 declare global {

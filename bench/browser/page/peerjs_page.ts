@@ -2,9 +2,16 @@
 // `bench.join(at, plan)` creates the Peer at the scheduled instant, against the local PeerServer,
 // with `config: { iceServers: [] }`. The host echoes `ping:` strings back to their sender.
 import type { DataConnection, Peer as PeerClass } from "peerjs";
-import { type BenchPage, echoRoundTrips, emptyTally, type JoinPlan, type Tally } from "./page_common.js";
+import {
+  type BenchPage,
+  countArrival,
+  EchoTimer,
+  type JoinPlan,
+  now,
+  payload,
+  type Tally,
+} from "./page_common.js";
 
-const now = () => performance.timeOrigin + performance.now();
 const HIGH_WATER = 4 * 1024 * 1024;
 const LOW_WATER = 1024 * 1024;
 
@@ -33,7 +40,7 @@ const open = new Promise<void>((resolve) => {
 const media = new Promise<MediaStream>((resolve) => {
   startMedia = (stream) => resolve(stream);
 });
-let waiting: { value: string; resolve: () => void } | null = null;
+const echoes = new EchoTimer();
 
 const page: PeerjsPage = {
   opened: {},
@@ -71,18 +78,11 @@ const page: PeerjsPage = {
       for (const id of plan.connect ?? []) adopt(peer!.connect(id, { reliable: true }));
     }, at - now());
   },
-  roundTrips: (count) =>
-    echoRoundTrips(count, (value) => {
-      const echoed = new Promise<void>((resolve) => {
-        waiting = { value, resolve };
-      });
-      void only().send(value);
-      return echoed;
-    }),
+  roundTrips: (count) => echoes.run(count, (value) => void only().send(value)),
   async sendMany(count, bytes) {
     const startedAt = now();
     for (let i = 0; i < count; i++) {
-      const payload = bytes >= 1024 ? new Uint8Array(bytes) : `m${i}:`.padEnd(bytes, "x");
+      const message = payload(i, bytes);
       for (const connection of connections.values()) {
         // Keep the channel's buffer between 1 and 4 MiB, as bench/README.md says.
         const channel = connection.dataChannel;
@@ -92,7 +92,7 @@ const page: PeerjsPage = {
             channel.addEventListener("bufferedamountlow", resolve, { once: true }),
           );
         }
-        void connection.send(payload);
+        void connection.send(message);
       }
     }
     return startedAt;
@@ -105,14 +105,13 @@ function adopt(connection: DataConnection): void {
     page.opened[connection.peer] ??= now();
   });
   connection.on("data", (data) => {
-    const tally = page.tally.get(connection.peer) ?? emptyTally();
-    page.tally.set(connection.peer, tally);
-    tally.count++;
-    tally.bytes += data instanceof ArrayBuffer ? data.byteLength : String(data).length;
-    tally.lastAt = now();
-    if (typeof data !== "string") return;
-    if (waiting?.value === data) waiting.resolve();
-    else if (data.startsWith("ping:")) void connection.send(data);
+    countArrival(
+      page.tally,
+      connection.peer,
+      data instanceof ArrayBuffer ? data.byteLength : String(data).length,
+    );
+    if (typeof data !== "string" || echoes.arrived(data)) return;
+    if (data.startsWith("ping:")) void connection.send(data);
   });
 }
 
