@@ -4,7 +4,13 @@
 // hold their cable socket before Enter). Done when every page has N-1 peer connections `connected`.
 import { waitInPage } from "../../test/support/browser.js";
 import type { PeerjsPage } from "./page/peerjs_page.js";
-import { type JoinTime, nthConnected, type RtcRecord, slowestFirstConnection } from "./recorder.js";
+import {
+  type JoinTime,
+  nthConnected,
+  type RtcRecord,
+  slowestFirstConnection,
+  slowestLastConnection,
+} from "./recorder.js";
 import { type BrowserRig, freshId, type Library, scheduleStart, type TrialPages } from "./rig.js";
 
 const DEADLINE_MS = 90_000;
@@ -62,5 +68,9 @@ export async function joinMesh(
       return nthConnected(record, size - 1)!;
     }),
   );
-  return { ms: Math.max(...done) - at, firstConnectionMs: await slowestFirstConnection(pages, at) };
+  return {
+    ms: Math.max(...done) - at,
+    firstConnectionMs: await slowestFirstConnection(pages, at),
+    lastConnectionMs: await slowestLastConnection(pages, at),
+  };
 }

@@ -83,8 +83,25 @@ export async function slowestFirstConnection(pages: Page[], at: number): Promise
   return Math.max(...created) - at;
 }
 
+/**
+ * The slowest page's wait from `at` to the creation of the last of its connections that connected:
+ * in a mesh, how long signaling kept the last peer connection from starting.
+ */
+export async function slowestLastConnection(pages: Page[], at: number): Promise<number> {
+  const created = await Promise.all(
+    pages.map((page) =>
+      page.evaluate(() =>
+        Math.max(...window.__rtc.connections.filter((c) => c.connectedAt !== null).map((c) => c.createdAt)),
+      ),
+    ),
+  );
+  return Math.max(...created) - at;
+}
+
 /** How long a set of pages took to connect: the figure, and the signaling part of it. */
 export interface JoinTime {
   ms: number;
   firstConnectionMs: number;
+  /** Mesh only: join → the slowest page's last connected RTCPeerConnection created. */
+  lastConnectionMs?: number;
 }

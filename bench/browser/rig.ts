@@ -1,6 +1,4 @@
-import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { createDemoApp, type DemoApp } from "../../examples/demo/app.js";
 import {
   CHROMIUM_MISSING,
   findChromium,
@@ -12,7 +10,6 @@ import {
 import { packageVersion } from "../kinds.js";
 import { startServer } from "../lib/children.js";
 import { RECORDER } from "./recorder.js";
-import { benchRoutes } from "./routes.js";
 
 /** The two clients measured side by side in the browser. */
 export const LIBRARIES = ["ours", "peerjs"] as const;
@@ -22,7 +19,8 @@ const PEERJS_PACKAGES = ["peerjs", "peer"];
 
 /**
  * One Chromium and the servers its pages use, for every browser figure of a run: the demo app
- * (our cable, the chat and room pages, the bench pages) and a PeerServer, both on 127.0.0.1 port 0.
+ * (our cable, the chat and room pages, the bench pages) and a PeerServer, each in its own process
+ * on 127.0.0.1 port 0.
  */
 export interface BrowserRig {
   root: string;
@@ -52,13 +50,9 @@ export async function startRig(root: string, log: (line: string) => void): Promi
     );
   }
   const withPeerjs = missing.length === 0;
-  const routes = await benchRoutes(
-    root,
-    withPeerjs ? join(root, "node_modules/peerjs/dist/peerjs.min.js") : undefined,
-  );
-  const app: DemoApp = createDemoApp({ secret: "bench-secret-0123456789abcdef", iceServers: [], routes });
-  const base = await app.listen(0, "127.0.0.1");
-  // PeerServer in its own process (bench/servers/peerserver.ts, as in the signaling figures).
+  // Each server in its own process: the demo app (bench/servers/demo.ts) and PeerServer.
+  const demo = await startServer(root, "demo");
+  const base = `http://127.0.0.1:${demo.port}`;
   const peerServer = withPeerjs ? await startServer(root, "peerserver") : undefined;
   // The test suites' launcher; it only consults its test context to skip, and Chromium is there.
   const browser = (await launchChromium({ skip() {} } as never))!;
@@ -77,7 +71,7 @@ export async function startRig(root: string, log: (line: string) => void): Promi
     log,
     async close() {
       await browser.close();
-      await app.close();
+      await demo.stop();
       await peerServer?.stop();
     },
   };

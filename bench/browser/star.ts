@@ -171,6 +171,7 @@ export async function stream(star: Star, from: number, to: number[], count: numb
 /**
  * Closes the host's page and waits until the remaining pages are a session again: a new host whose
  * status map lists exactly them, all connected, and every client connected again. Ours only.
+ * `noticedMs`: until the last page noticed (its state `disconnected`; NaN if one never said so).
  */
 export async function recoverFromHostLoss(star: Star, contextOf: (page: Page) => Promise<void>) {
   const remaining = star.pages.filter((_, i) => i !== star.host);
@@ -195,5 +196,13 @@ export async function recoverFromHostLoss(star: Star, contextOf: (page: Page) =>
       return iamHost ? hostSawAll(page, ids, closedAt) : firstConnectedAfter(page, closedAt);
     }),
   );
-  return Math.max(...done) - closedAt;
+  const noticed = await Promise.all(
+    remaining.map((page) =>
+      page.evaluate(
+        (after) => (window.bench as OursPage).disconnectedTimes.find((t) => t > after) ?? Number.NaN,
+        closedAt,
+      ),
+    ),
+  );
+  return { ms: Math.max(...done) - closedAt, noticedMs: Math.max(...noticed) - closedAt };
 }

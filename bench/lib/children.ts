@@ -8,9 +8,9 @@ import type { ReadyMessage, ServerStats } from "../servers/control.js";
 
 const START_DEADLINE_MS = 30_000;
 
-/** A server under test, running in its own process. */
-export interface ServerProcess {
-  kind: ServerKind;
+/** A server under test, running in its own process (`demo`: the browser figures' demo app). */
+export interface ServerProcess<K extends ServerKind | "demo" = ServerKind> {
+  kind: K;
   port: number;
   controlPort: number;
   /** RSS and CPU time; with `gc`, after full collections. */
@@ -19,11 +19,11 @@ export interface ServerProcess {
 }
 
 /** Starts `bench/servers/<kind>.ts` with `--expose-gc` (and `--cpu-prof` into `profileDir` when given). */
-export async function startServer(
+export async function startServer<K extends ServerKind | "demo">(
   root: string,
-  kind: ServerKind,
+  kind: K,
   profileDir?: string,
-): Promise<ServerProcess> {
+): Promise<ServerProcess<K>> {
   const execArgv = ["--expose-gc", "--import", "tsx"];
   if (profileDir) {
     // One folder per server; each process writes one profile per thread (tsx's loader has one).

@@ -11,6 +11,8 @@ export interface OursPage extends BenchPage {
   peers: { at: number; states: PeerStates }[];
   /** Every time this page's own state became `connected` (again, after a failover). */
   connectedTimes: number[];
+  /** Every time this page's own state became `disconnected` (it noticed its host was gone). */
+  disconnectedTimes: number[];
 }
 
 const frame = () => document.querySelector<P2pFrameElement>("p2p-frame")!;
@@ -20,11 +22,15 @@ const echoes = new EchoTimer();
 const page: OursPage = {
   peers: [],
   connectedTimes: [],
+  disconnectedTimes: [],
   tally: new Map<string, Tally>(),
   join(at, plan) {
     selfId = plan.id;
     document.addEventListener("p2p:connected", () => {
       page.connectedTimes.push(now());
+    });
+    document.addEventListener("p2p:disconnected", () => {
+      page.disconnectedTimes.push(now());
     });
     document.addEventListener("p2p:peers", (event) => {
       page.peers.push({ at: now(), states: { ...(event as CustomEvent<PeerStates>).detail } });
