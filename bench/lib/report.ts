@@ -83,5 +83,5 @@ export function writeResults(
     ...tables.map(renderMarkdown),
     "",
   ].join("\n");
-  writeFileSync(path, text);
+  writeFileSync(path, `${text.trimEnd()}\n`);
 }

@@ -18,10 +18,14 @@ export function renderText(table: Table): string {
   return [`== ${table.title}`, line(table.headers), rule, ...table.rows.map(line), ...notes].join("\n");
 }
 
-/** GitHub Markdown for RESULTS.md. */
+/** GitHub Markdown for RESULTS.md, columns padded as `biome format` lays tables out (so lint passes). */
 export function renderMarkdown(table: Table): string {
-  const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
-  const align = `|${table.headers.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`;
+  const widths = table.headers.map((header, i) =>
+    Math.max(3, header.length, ...table.rows.map((row) => (row[i] ?? "").length)),
+  );
+  const pad = (cell: string, i: number) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!));
+  const row = (cells: string[]) => `| ${cells.map(pad).join(" | ")} |`;
+  const align = `| ${widths.map((width, i) => (i === 0 ? "-".repeat(width) : `${"-".repeat(width - 1)}:`)).join(" | ")} |`;
   const notes = table.notes.length > 0 ? `\n${table.notes.map((note) => `- ${note}`).join("\n")}\n` : "";
   return [`### ${table.title}`, "", row(table.headers), align, ...table.rows.map(row), notes].join("\n");
 }
