@@ -141,11 +141,14 @@ describe("one-to-many session in four pages", () => {
     }
   });
 
-  test("shows a closed client disconnected at the others within the heartbeat bound, and takes it back on reload", async () => {
+  test("shows a crashed client disconnected at the others within the heartbeat bound, and takes it back on reload", async () => {
     const dave = peers.get("dave")!;
     peers.delete("dave");
+    // A crashed renderer closes nothing and says nothing (a closing tab does: session_failover
+    // tests that): only the heartbeat can find it.
+    const cdp = await dave.context.newCDPSession(dave.page);
     const closedAt = Date.now();
-    await dave.context.close();
+    void cdp.send("Page.crash").catch(() => {});
     const bound = HEARTBEAT.intervalMs + HEARTBEAT.idleTimeoutMs + DELIVERY_SLACK_MS;
     for (const peer of live()) {
       await waitInPage(
@@ -169,6 +172,7 @@ describe("one-to-many session in four pages", () => {
         `${peer.name} saw it after ${seenAt - closedAt} ms (bound ${bound} ms)`,
       );
     }
+    await dave.context.close();
     await open("dave");
     await Promise.all(live().map((p) => allConnected(p, names())));
     noErrors();
@@ -212,6 +216,33 @@ describe("one-to-many session in four pages", () => {
       loadedAt,
       "no page reloaded",
     );
+    noErrors();
+  });
+
+  test("replaces a crashed host through the heartbeat alone, and the two others talk again", async () => {
+    const hostName = await live()[0]!.page.evaluate(
+      () => (document.querySelector("p2p-frame") as unknown as { hostPeerId: string }).hostPeerId,
+    );
+    const host = peers.get(hostName)!;
+    peers.delete(host.name);
+    const cdp = await host.context.newCDPSession(host.page);
+    const crashedAt = Date.now();
+    void cdp.send("Page.crash").catch(() => {});
+    for (const peer of live()) {
+      await waitInPage(
+        peer.page,
+        `${peer.name} to see a host other than ${host.name}`,
+        ([since, gone]: [number, string]) =>
+          window.__p2p.some((e) => e.name === "p2p:host" && e.at >= since && e.detail.hostPeerId !== gone),
+        [crashedAt, host.name] as [number, string],
+        5_000,
+      );
+    }
+    await Promise.all(live().map((p) => allConnected(p, names())));
+    await host.context.close();
+    const [first, second] = live();
+    await sendText(second!, "after the crash");
+    await received(first!, second!.name, "after the crash");
     noErrors();
   });
 });

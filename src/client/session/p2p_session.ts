@@ -40,6 +40,10 @@ export class P2pSession {
   #link: PeerLink | null = null;
   #outbox: Array<Uint8Array | Promise<Uint8Array>> = [];
   #closed = false;
+  // A tab that closes or navigates away closes its peer connections itself: the other side's data
+  // channels then close at once, rather than its heartbeat noticing the silence seconds later
+  // (for a host, the whole failover waited on that: idleTimeoutMs plus an interval).
+  readonly #pageHidden = (): void => this.close();
   readonly #streams: MediaStream[] = [];
   readonly #events: Emitter<SessionEvents>;
   readonly #cable: CableLink;
@@ -105,6 +109,7 @@ export class P2pSession {
   start(): void {
     if (this.#closed) return;
     this.#setState("negotiating");
+    globalThis.addEventListener?.("pagehide", this.#pageHidden);
     this.#cable.attach();
   }
 
@@ -137,6 +142,7 @@ export class P2pSession {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    globalThis.removeEventListener?.("pagehide", this.#pageHidden);
     this.#relay?.close();
     this.#link?.close();
     this.#cable.close();
