@@ -2,10 +2,10 @@ import { Channel } from "../cable/channel.js";
 import { P2pError, Reasons } from "../cable/errors.js";
 import { mediumId, mediumPartial } from "../html/medium_partial.js";
 import { turboStreams } from "../html/turbo_stream.js";
-import { type RoomIdentity, roomStreams, verifyRoomToken } from "./room_token.js";
+import { admitRoomClient } from "./admit_room_client.js";
+import { type RoomIdentity, roomStreams } from "./room_token.js";
 import { parseAction } from "./schemas/parse_action.js";
 import { greetAction } from "./schemas/room_actions.js";
-import { tokenParamsProblem } from "./schemas/subscribe_params.js";
 
 /** Presence messages of a room, as clients receive them on `RoomChannel`. */
 export type RoomPresenceMessage = { type: "joined"; from: string } | { type: "left"; from: string };
@@ -27,23 +27,8 @@ export class RoomChannel extends Channel {
   #identity: RoomIdentity | undefined;
 
   override async subscribed(): Promise<void> {
-    const problem = tokenParamsProblem(this.params);
-    if (problem) {
-      this.logger.info("room subscription rejected", {
-        connection: this.connection.id,
-        reason: problem.reason,
-      });
-      this.reject(problem.reason, problem.message);
-      return;
-    }
-    try {
-      this.#identity = verifyRoomToken(this.cable.signer, this.params.token);
-    } catch (error) {
-      const reason = error instanceof P2pError ? error.reason : Reasons.invalidToken;
-      this.logger.info("room subscription rejected", { connection: this.connection.id, reason });
-      this.reject(reason, error instanceof Error ? error.message : "invalid room token");
-      return;
-    }
+    this.#identity = admitRoomClient(this, "room subscription");
+    if (!this.#identity) return;
     const { roomId, clientId } = this.#identity;
     await this.streamFrom(roomStreams.presence(roomId));
     await this.broadcast(roomStreams.presence(roomId), {

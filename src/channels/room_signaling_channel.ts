@@ -1,9 +1,9 @@
 import { Channel } from "../cable/channel.js";
 import { P2pError, Reasons } from "../cable/errors.js";
-import { type RoomIdentity, roomStreams, verifyRoomToken } from "./room_token.js";
+import { admitRoomClient } from "./admit_room_client.js";
+import { type RoomIdentity, roomStreams } from "./room_token.js";
 import { parseAction } from "./schemas/parse_action.js";
 import { roomSignalAction } from "./schemas/room_actions.js";
-import { tokenParamsProblem } from "./schemas/subscribe_params.js";
 
 /** A directed SDP or ICE message, as the addressed client receives it. */
 export interface RoomSignalMessage {
@@ -29,23 +29,8 @@ export class RoomSignalingChannel extends Channel {
   #identity: RoomIdentity | undefined;
 
   override async subscribed(): Promise<void> {
-    const problem = tokenParamsProblem(this.params);
-    if (problem) {
-      this.logger.info("room signaling subscription rejected", {
-        connection: this.connection.id,
-        reason: problem.reason,
-      });
-      this.reject(problem.reason, problem.message);
-      return;
-    }
-    try {
-      this.#identity = verifyRoomToken(this.cable.signer, this.params.token);
-    } catch (error) {
-      const reason = error instanceof P2pError ? error.reason : Reasons.invalidToken;
-      this.logger.info("room signaling subscription rejected", { connection: this.connection.id, reason });
-      this.reject(reason, error instanceof Error ? error.message : "invalid room token");
-      return;
-    }
+    this.#identity = admitRoomClient(this, "room signaling subscription");
+    if (!this.#identity) return;
     await this.streamFrom(roomStreams.signal(this.#identity.roomId, this.#identity.clientId));
   }
 
