@@ -188,6 +188,11 @@ export class Room {
 
   #joined(clientId: string): void {
     if (clientId === this.clientId || this.#state === "left") return;
+    // Its greeting came before its presence (they travel on different streams, so across nodes
+    // either may come first) and we already negotiate as the newcomer, having greeted it back
+    // with `reply`. A second, plain greeting could reach it first and make it choose its role by
+    // id: impolite like us, a glare neither side would ever yield.
+    if (this.negotiations.has(clientId)) return;
     this.#greeted.add(clientId);
     this.#presence?.greet(clientId);
   }
