@@ -10,6 +10,8 @@ import {
   openPeer,
   type PeerPage,
   received,
+  seenDisconnected,
+  seenNewHost,
   sendText,
 } from "../support/session_pages.js";
 
@@ -151,15 +153,7 @@ describe("one-to-many session in four pages", () => {
     void cdp.send("Page.crash").catch(() => {});
     const bound = HEARTBEAT.intervalMs + HEARTBEAT.idleTimeoutMs + DELIVERY_SLACK_MS;
     for (const peer of live()) {
-      await waitInPage(
-        peer.page,
-        `${peer.name} to see dave disconnected`,
-        (since: number) =>
-          window.__p2p.some(
-            (e) => e.name === "p2p:peers" && e.at >= since && e.detail.dave === "disconnected",
-          ),
-        closedAt,
-      );
+      await seenDisconnected(peer, "dave", closedAt);
       const seenAt = await peer.page.evaluate(
         (since: number) =>
           window.__p2p.find(
@@ -185,14 +179,7 @@ describe("one-to-many session in four pages", () => {
     const closedAt = Date.now();
     await alice.context.close();
     for (const peer of live()) {
-      await waitInPage(
-        peer.page,
-        `${peer.name} to see a new host`,
-        (since: number) =>
-          window.__p2p.some((e) => e.name === "p2p:host" && e.at >= since && e.detail.hostPeerId !== "alice"),
-        closedAt,
-        5_000,
-      );
+      await seenNewHost(peer, "alice", closedAt, 5_000);
     }
     const hosts = await Promise.all(
       live().map((p) =>
@@ -229,14 +216,7 @@ describe("one-to-many session in four pages", () => {
     const crashedAt = Date.now();
     void cdp.send("Page.crash").catch(() => {});
     for (const peer of live()) {
-      await waitInPage(
-        peer.page,
-        `${peer.name} to see a host other than ${host.name}`,
-        ([since, gone]: [number, string]) =>
-          window.__p2p.some((e) => e.name === "p2p:host" && e.at >= since && e.detail.hostPeerId !== gone),
-        [crashedAt, host.name] as [number, string],
-        5_000,
-      );
+      await seenNewHost(peer, host.name, crashedAt, 5_000);
     }
     await Promise.all(live().map((p) => allConnected(p, names())));
     await host.context.close();

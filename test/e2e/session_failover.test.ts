@@ -5,7 +5,15 @@ import { createDemoApp, type DemoApp } from "../../examples/demo/app.js";
 import { sessionDefaults } from "../../src/client/session/types.js";
 import { launchChromium, waitInPage } from "../support/browser.js";
 import { recordingLogger } from "../support/cable.js";
-import { allConnected, openPeer, type PeerPage, received, sendText } from "../support/session_pages.js";
+import {
+  allConnected,
+  openPeer,
+  type PeerPage,
+  received,
+  seenDisconnected,
+  seenNewHost,
+  sendText,
+} from "../support/session_pages.js";
 
 // A closing tab closes its peer connections itself (pagehide), so its peers learn it at once from
 // their data channels instead of from the heartbeat. With the default heartbeat (1 s beats, 4 s
@@ -49,16 +57,7 @@ describe("a closing tab in a session with the default heartbeat", () => {
     const closedAt = Date.now();
     await cid.page.close();
     for (const peer of live()) {
-      await waitInPage(
-        peer.page,
-        `${peer.name} to see cid disconnected`,
-        (since: number) =>
-          window.__p2p.some(
-            (e) => e.name === "p2p:peers" && e.at >= since && e.detail.cid === "disconnected",
-          ),
-        closedAt,
-        HEARTBEAT_BOUND_MS,
-      );
+      await seenDisconnected(peer, "cid", closedAt, HEARTBEAT_BOUND_MS);
     }
   });
 
@@ -68,14 +67,7 @@ describe("a closing tab in a session with the default heartbeat", () => {
     const closedAt = Date.now();
     await host.page.close();
     for (const peer of live()) {
-      await waitInPage(
-        peer.page,
-        `${peer.name} to see a new host`,
-        (since: number) =>
-          window.__p2p.some((e) => e.name === "p2p:host" && e.at >= since && e.detail.hostPeerId !== "host"),
-        closedAt,
-        HEARTBEAT_BOUND_MS,
-      );
+      await seenNewHost(peer, "host", closedAt, HEARTBEAT_BOUND_MS);
     }
     await Promise.all(live().map((p) => allConnected(p, names())));
     const elapsed = Date.now() - closedAt;

@@ -132,3 +132,27 @@ export function sendText(peer: PeerPage, text: string): Promise<void> {
     return frame.send(value);
   }, text);
 }
+
+/** Waits until `peer` has seen, at or after `since`, a status map marking `gone` disconnected. */
+export function seenDisconnected(peer: PeerPage, gone: string, since: number, timeoutMs?: number) {
+  return waitInPage(
+    peer.page,
+    `${peer.name} to see ${gone} disconnected`,
+    ([at, name]: [number, string]) =>
+      window.__p2p.some((e) => e.name === "p2p:peers" && e.at >= at && e.detail[name] === "disconnected"),
+    [since, gone] as [number, string],
+    timeoutMs,
+  );
+}
+
+/** Waits until `peer` has been told, at or after `since`, of a host other than `gone`. */
+export function seenNewHost(peer: PeerPage, gone: string, since: number, timeoutMs?: number) {
+  return waitInPage(
+    peer.page,
+    `${peer.name} to see a host other than ${gone}`,
+    ([at, name]: [number, string]) =>
+      window.__p2p.some((e) => e.name === "p2p:host" && e.at >= at && e.detail.hostPeerId !== name),
+    [since, gone] as [number, string],
+    timeoutMs,
+  );
+}
