@@ -57,6 +57,13 @@ export interface ChannelClass {
 export type SubscriptionState = "pending" | "confirmed" | "rejected" | "closed";
 
 /**
+ * Why a subscription closed: the client sent `unsubscribe` (a deliberate leave), its socket
+ * `disconnect`ed (closed by either side, or lost: the client may come back), or the
+ * subscription was `rejected`.
+ */
+export type CloseCause = "unsubscribe" | "disconnect" | "rejected";
+
+/**
  * One subscription of one connection, as in Rails: subclass it, set `channelName` and `actions`,
  * and override `subscribed` / `unsubscribed`. The server confirms only after `subscribed` has
  * resolved and every `streamFrom` is live; `transmit`s made before that are sent after the confirm.
@@ -88,6 +95,7 @@ export abstract class Channel {
   #live: Live | undefined;
   #moreStreams: Map<string, Live> | undefined;
   #held: string[] | undefined;
+  #closeCause: CloseCause | undefined;
 
   constructor(context: ChannelContext) {
     this.connection = context.connection;
@@ -100,6 +108,14 @@ export abstract class Channel {
   /** Where this subscription is in its life. */
   get state(): SubscriptionState {
     return this.#state;
+  }
+
+  /**
+   * Why the subscription closed, readable in `unsubscribed()`: a channel can treat a deliberate
+   * `unsubscribe` differently from a socket that dropped and may come back. `undefined` while open.
+   */
+  get closeCause(): CloseCause | undefined {
+    return this.#closeCause;
   }
 
   /** The server's logger. */
@@ -216,7 +232,7 @@ export abstract class Channel {
         this.connection.send(
           dataFrame(this.#identifierJson, JSON.stringify({ type: "error", reason, message })),
         );
-      await this._close();
+      await this._close("rejected");
       this.#state = "rejected";
       return "rejected";
     }
@@ -232,9 +248,10 @@ export abstract class Channel {
   }
 
   /** @internal Runs `unsubscribed` and stops every stream. Idempotent. */
-  async _close(): Promise<void> {
+  async _close(cause: CloseCause): Promise<void> {
     if (this.#state === "closed") return;
     this.#state = "closed";
+    this.#closeCause = cause;
     this.#held = undefined;
     try {
       await this.unsubscribed();

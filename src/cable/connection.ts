@@ -297,7 +297,7 @@ export class Connection implements ConnectionHandle {
     const outcome = await channel._subscribe();
     if (outcome === "rejected" || this.#closing) {
       this.#subscriptions.delete(identifier);
-      if (outcome === "confirmed") await channel._close();
+      if (outcome === "confirmed") await channel._close("disconnect");
       else this.#reject(identifierJson, parsed.channel, channel.rejectionReason ?? ObservedReasons.rejected);
       return;
     }
@@ -324,7 +324,7 @@ export class Connection implements ConnectionHandle {
     this.#subscriptions.delete(identifier);
     this.#host.subscriptionsChanged(-1);
     this.#host.observer.subscriptionClosed(channel);
-    await channel._close();
+    await channel._close("unsubscribe");
   }
 
   #perform(identifier: string, data: string): void | Promise<void> {
@@ -402,7 +402,7 @@ export class Connection implements ConnectionHandle {
       const confirmed = channels.filter((c) => c.state === "confirmed");
       this.#host.subscriptionsChanged(-confirmed.length);
       for (const channel of confirmed) this.#host.observer.subscriptionClosed(channel);
-      await Promise.all(channels.map((channel) => channel._close()));
+      await Promise.all(channels.map((channel) => channel._close("disconnect")));
       this.#host.closed(this);
     });
   }

@@ -27,6 +27,14 @@ export const Reasons = {
   pubsubUnavailable: "pubsub_unavailable",
   channelClosed: "channel_closed",
   notHost: "not_host",
+  /** A second subscription for the same session and peer id took over: the first one stops. */
+  replaced: "replaced",
+  /** A `signal` that is not between the current host and a member of its session. */
+  signalForbidden: "signal_forbidden",
+  /** `send` while not connected, with the outbox already holding its limit of messages. */
+  outboxFull: "outbox_full",
+  /** A negotiation with the host did not open its data channel in time: the peer joins again. */
+  negotiationTimeout: "negotiation_timeout",
 } as const;
 
 /** One of the stable reason codes of `Reasons`. */

@@ -5,6 +5,7 @@ export type {
   ChannelClass,
   ChannelContext,
   ConnectionHandle,
+  CloseCause,
   SubscriptionState,
 } from "../cable/channel.js";
 export { Channel } from "../cable/channel.js";
