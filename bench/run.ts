@@ -11,10 +11,17 @@ import { acceptFigure } from "./figures/accept.js";
 import { meshFigure, pairFigure, starFigure, warmUp } from "./figures/browser.js";
 import { fanoutFigure } from "./figures/fanout.js";
 import { memoryFigure } from "./figures/memory.js";
+import { nodeCrashFigure } from "./figures/node_crash.js";
 import { relayFigure } from "./figures/relay.js";
 import { type FigureOutput, renderVerdicts, type Verdict } from "./figures/verdict.js";
 import { describeKind, KIND_INFO, missingPackages } from "./kinds.js";
-import { describeMachine, type MachineInfo, machineInfo, writeResults } from "./lib/report.js";
+import {
+  describeMachine,
+  type MachineInfo,
+  machineInfo,
+  writeFigureResults,
+  writeResults,
+} from "./lib/report.js";
 import { BROWSER_FIGURES, type Figure, parseSettings, type Settings, USAGE } from "./lib/settings.js";
 import { renderText, type Table } from "./lib/table.js";
 import type { RunContext } from "./lib/trials.js";
@@ -62,9 +69,15 @@ function checkDescriptorLimit(settings: Settings): void {
 }
 
 type BrowserFigure = "pair" | "star" | "mesh";
+/** Figures with their own set-up (not the rig's), each also written to its own file in bench/results/. */
+type OwnFigure = "node_crash";
+
+const OWN_RESULTS: Record<OwnFigure, { path: string; title: string }> = {
+  node_crash: { path: "bench/results/node_crash.md", title: "Session recovery after a node crash" },
+};
 
 const SERVER_FIGURES: Record<
-  Exclude<Figure, BrowserFigure>,
+  Exclude<Figure, BrowserFigure | OwnFigure>,
   (context: RunContext, settings: Settings) => Promise<FigureOutput>
 > = {
   relay: (context, settings) => relayFigure(context, settings.relay),
@@ -124,6 +137,7 @@ async function main(): Promise<void> {
   };
   const tables: Table[] = [];
   const verdicts: Verdict[] = [];
+  const own = new Map<OwnFigure, FigureOutput>();
   let rig: BrowserRig | string | undefined;
   try {
     for (const figure of settings.figures) {
@@ -132,8 +146,22 @@ async function main(): Promise<void> {
         rig ??= await startBrowser(settings, info);
         if (typeof rig === "string") continue;
         output = await BROWSER[figure as BrowserFigure](rig, settings);
+      } else if (figure === "node_crash") {
+        // The chat pages load the demo bundle; the run's Chromium when the rig has one open.
+        freshDemoBundle();
+        const crash = await nodeCrashFigure(
+          settings.nodeCrash,
+          log,
+          typeof rig === "object" ? rig.browser : undefined,
+        );
+        info.chromium ??= crash.chromium;
+        output = crash;
+        own.set(figure, output);
       } else {
-        output = await SERVER_FIGURES[figure as Exclude<Figure, BrowserFigure>](context, settings);
+        output = await SERVER_FIGURES[figure as Exclude<Figure, BrowserFigure | OwnFigure>](
+          context,
+          settings,
+        );
       }
       for (const table of output.tables) log(`\n${renderText(table)}\n`);
       tables.push(...output.tables);
@@ -151,12 +179,23 @@ async function main(): Promise<void> {
   info.loadEnd = os.loadavg()[0]!;
   log("== Goals");
   for (const line of renderVerdicts(verdicts)) log(line);
-  if (settings.write) {
+  if (!settings.write) {
+    log("\n(quick run: bench/RESULTS.md left as it was; pass --write to rewrite it)");
+    return;
+  }
+  for (const [figure, output] of own) {
+    if (output.tables.length === 0) continue;
+    const path = join(root, OWN_RESULTS[figure].path);
+    writeFigureResults(path, OWN_RESULTS[figure].title, info, settings, output);
+    log(`\nwrote ${path}`);
+  }
+  // A run of figures with their own files only (`--figures=node_crash`) leaves RESULTS.md as it was.
+  if (settings.figures.some((figure) => !(figure in OWN_RESULTS))) {
     const path = join(root, "bench", "RESULTS.md");
     writeResults(path, info, settings, tables, verdicts);
     log(`\nwrote ${path}`);
   } else {
-    log("\n(quick run: bench/RESULTS.md left as it was; pass --write to rewrite it)");
+    log("\n(bench/RESULTS.md left as it was: it is rewritten by runs with more figures)");
   }
 }
 

@@ -63,14 +63,12 @@ export function writeResults(
   tables: Table[],
   verdicts: Verdict[],
 ): void {
-  const command = `npm run bench${settings.args.length > 0 ? ` -- ${settings.args.join(" ")}` : ""}`;
   const text = [
     "# Benchmark results",
     "",
     "Written by `bench/run.ts`; do not edit by hand. How to read it: `bench/README.md`.",
     "",
-    ...describeMachine(info).map((line) => `- ${line}`),
-    `- command: \`${command}\` (${settings.quick ? "quick mode: short windows, few trials" : "full run"}), inside netns-run, loopback only`,
+    ...runLines(info, settings),
     "",
     "## Goals",
     "",
@@ -84,4 +82,34 @@ export function writeResults(
     "",
   ].join("\n");
   writeFileSync(path, `${text.trimEnd()}\n`);
+}
+
+/** Rewrites one figure's own file in bench/results/: the same machine and command lines, its goals and tables. */
+export function writeFigureResults(
+  path: string,
+  title: string,
+  info: MachineInfo,
+  settings: Settings,
+  output: { tables: Table[]; verdicts: Verdict[] },
+): void {
+  const text = [
+    `# ${title}`,
+    "",
+    "Written by `bench/run.ts` each time the figure runs (`--write`); do not edit by hand. How to read it: `bench/README.md`.",
+    "",
+    ...runLines(info, settings),
+    "",
+    ...(output.verdicts.length > 0 ? ["```", ...renderVerdicts(output.verdicts), "```", ""] : []),
+    ...output.tables.map(renderMarkdown),
+    "",
+  ].join("\n");
+  writeFileSync(path, `${text.trimEnd()}\n`);
+}
+
+function runLines(info: MachineInfo, settings: Settings): string[] {
+  const command = `npm run bench${settings.args.length > 0 ? ` -- ${settings.args.join(" ")}` : ""}`;
+  return [
+    ...describeMachine(info).map((line) => `- ${line}`),
+    `- command: \`${command}\` (${settings.quick ? "quick mode: short windows, few trials" : "full run"}), inside netns-run, loopback only`,
+  ];
 }

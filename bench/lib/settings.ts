@@ -1,11 +1,11 @@
 import { SERVER_KINDS, type ServerKind } from "../kinds.js";
 
-export const FIGURES = ["relay", "fanout", "memory", "accept", "pair", "star", "mesh"] as const;
+export const FIGURES = ["relay", "fanout", "memory", "accept", "pair", "star", "mesh", "node_crash"] as const;
 export type Figure = (typeof FIGURES)[number];
 /** The figures measured in Chromium (ours beside PeerJS), after the signaling-server ones. */
 export const BROWSER_FIGURES: readonly Figure[] = ["pair", "star", "mesh"];
 
-/** Everything a run measures and how long, from the command line. Quick mode fits in two minutes. */
+/** Everything a run measures and how long, from the command line. Quick mode fits in about three minutes. */
 export interface Settings {
   quick: boolean;
   /** Rewrite bench/RESULTS.md (default for full runs; quick runs only with --write). */
@@ -23,17 +23,26 @@ export interface Settings {
   /** 1 + N pages for each N of `sizes` (trials per size); ours also relays `relayMessages` and loses its host. */
   star: { sizes: number[]; trials: number[]; relayMessages: number };
   mesh: { trials: number; size: number };
+  /**
+   * Two demo processes sharing one redis-server, a host on node B and `clients` on node A: trials of
+   * node B killed (with the host's page) interleaved with trials of the host's page closed alone.
+   * A trial not recovered within `deadlineMs` is a failure. Written to bench/results/node_crash.md.
+   */
+  nodeCrash: { trials: number; clients: number; deadlineMs: number };
   /** The arguments as given, for the "command" line of RESULTS.md. */
   args: string[];
 }
 
 export const USAGE = `usage: npm run bench -- [options]
-  --quick               short windows and fewer trials (under 2 minutes)
-  --trials=N            trials per figure (default 5, memory 3, pair and star 10; quick: pair 3, others 1)
+  --quick               short windows and fewer trials (about 80 s, plus 1.5 min of node_crash)
+  --trials=N            trials per figure (default 5, memory 3, pair, star and node_crash 10;
+                        quick: pair and node_crash 3, others 1)
   --window=MS           measured window of the relay figure (default 10000, quick 1500)
   --servers=a,b         subset of ${SERVER_KINDS.join(",")}
   --figures=a,b         subset of ${FIGURES.join(",")}
-  --write / --no-write  rewrite bench/RESULTS.md (default: full runs write, quick runs do not)
+  --write / --no-write  rewrite bench/RESULTS.md, and results/node_crash.md when that figure ran
+                        (default: full runs write, quick runs do not; --figures=node_crash alone
+                        leaves RESULTS.md as it was)
   --profile             --cpu-prof every server process into bench/profiles/
   --help`;
 
@@ -89,6 +98,7 @@ export function parseSettings(args: string[]): Settings | "help" {
       relayMessages: quick ? 200 : 1000,
     },
     mesh: { trials: trials ?? (quick ? 1 : 5), size: 6 },
+    nodeCrash: { trials: trials ?? (quick ? 3 : 10), clients: 3, deadlineMs: 60_000 },
     args,
   };
 }

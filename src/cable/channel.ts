@@ -63,6 +63,14 @@ export type SubscriptionState = "pending" | "confirmed" | "rejected" | "closed";
  */
 export type CloseCause = "unsubscribe" | "disconnect" | "rejected";
 
+/** A step of closing a subscription that failed: `unsubscribed` threw, or one stream's pub/sub stop rejected. */
+export interface CloseFailure {
+  readonly step: "unsubscribed" | "stop_stream";
+  /** The stream whose stop failed (`stop_stream` only). */
+  readonly stream?: string;
+  readonly error: unknown;
+}
+
 /**
  * One subscription of one connection, as in Rails: subclass it, set `channelName` and `actions`,
  * and override `subscribed` / `unsubscribed`. The server confirms only after `subscribed` has
@@ -205,14 +213,26 @@ export abstract class Channel {
     await stop();
   }
 
-  /** Stops every stream of this subscription (done for you when it closes). */
+  /**
+   * Stops every stream of this subscription (done for you when it closes). Each is stopped even
+   * when another's stop fails; then an `AggregateError` naming the streams that failed is thrown.
+   */
   async stopAllStreams(): Promise<void> {
-    await Promise.all(this.#streamNames().map((stream) => this.stopStreamFrom(stream)));
+    const failures = await this.#stopStreams();
+    if (failures.length === 0) return;
+    const names = failures.map((f) => `"${quote(f.stream)}"`).join(", ");
+    throw new AggregateError(
+      failures.map((f) => f.error),
+      `Could not stop ${names} of "${quote(this.params.channel)}"`,
+    );
   }
 
   // ── lifecycle, driven by the connection ──────────────────────────────
 
-  /** @internal Resolves to the frames-to-send decision once `subscribed` and every stream are done. */
+  /**
+   * @internal Resolves to the frames-to-send decision once `subscribed` and every stream are done.
+   * On `rejected` the error (if any) has been sent; the connection then calls `_close("rejected")`.
+   */
   async _subscribe(): Promise<"confirmed" | "rejected"> {
     try {
       await this.subscribed();
@@ -232,9 +252,7 @@ export abstract class Channel {
         this.connection.send(
           dataFrame(this.#identifierJson, JSON.stringify({ type: "error", reason, message })),
         );
-      await this._close("rejected");
-      this.#state = "rejected";
-      return "rejected";
+      return "rejected"; // the connection closes it with `_close("rejected")`
     }
     return "confirmed";
   }
@@ -247,23 +265,39 @@ export abstract class Channel {
     if (held) for (const frame of held) this.connection.send(frame);
   }
 
-  /** @internal Runs `unsubscribed` and stops every stream. Idempotent. */
-  async _close(cause: CloseCause): Promise<void> {
-    if (this.#state === "closed") return;
+  /**
+   * @internal Runs `unsubscribed` and stops every stream, each even when another step fails.
+   * Never rejects: resolves to the steps that failed, for the connection to report. Idempotent.
+   */
+  async _close(cause: CloseCause): Promise<CloseFailure[]> {
+    if (this.#closeCause !== undefined) return [];
     this.#state = "closed";
     this.#closeCause = cause;
     this.#held = undefined;
+    const failures: CloseFailure[] = [];
     try {
       await this.unsubscribed();
     } catch (error) {
-      this.logger.error("unsubscribed failed", { channel: this.params.channel, error: String(error) });
+      failures.push({ step: "unsubscribed", error });
     }
-    await this.stopAllStreams();
+    for (const { stream, error } of await this.#stopStreams()) {
+      failures.push({ step: "stop_stream", stream, error });
+    }
+    if (cause === "rejected") this.#state = "rejected";
+    return failures;
   }
 
   /** @internal The JSON text of the identifier, cached for frame building. */
   get _identifierJson(): string {
     return this.#identifierJson;
+  }
+
+  async #stopStreams(): Promise<{ stream: string; error: unknown }[]> {
+    const streams = this.#streamNames();
+    const results = await Promise.allSettled(streams.map((stream) => this.stopStreamFrom(stream)));
+    return results.flatMap((result, i) =>
+      result.status === "rejected" ? [{ stream: streams[i]!, error: result.reason }] : [],
+    );
   }
 
   #liveOf(stream: string): Live | undefined {

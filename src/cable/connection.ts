@@ -1,20 +1,22 @@
 import type { IncomingMessage } from "node:http";
 import type { WebSocket } from "ws";
+import { performAction } from "./action.js";
+import { type Authenticate, authenticateWithin } from "./authentication.js";
 import type { CableHandle, Channel, ChannelClass, ConnectionHandle } from "./channel.js";
-import { P2pError, Reasons } from "./errors.js";
+import { Reasons } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { ObservedReasons, type ObserverSet } from "./observer.js";
 import {
   confirmFrame,
   dataFrame,
   disconnectFrame,
-  parseActionData,
   parseCommand,
   parseIdentifier,
   quote,
   rejectFrame,
   WELCOME,
 } from "./protocol.js";
+import { closeChannels } from "./teardown.js";
 import { TokenBucket } from "./token_bucket.js";
 
 /** Who a socket is, as `CableServerOptions.authenticate` returned it (a user id, a tenant…); `{}` by default. */
@@ -36,8 +38,10 @@ export interface ConnectionHost {
   readonly maxThrottledMessages: number;
   /** The rate limit's clock, in milliseconds. */
   now(): number;
+  /** How long `authenticate` may take before the socket is refused as `unauthorized`. */
+  readonly authenticateTimeoutMs: number;
   channel(name: string): ChannelClass | undefined;
-  authenticate(request: IncomingMessage): Identity | null | Promise<Identity | null>;
+  readonly authenticate: Authenticate;
   subscriptionsChanged(delta: number): void;
   closed(connection: Connection): void;
 }
@@ -71,6 +75,8 @@ export class Connection implements ConnectionHandle {
   readonly #bucket: TokenBucket | undefined;
   /** Frames dropped since the bucket was last full. */
   #throttled = 0;
+  /** Ends a pending `authenticate` wait at once, when the socket closes under it. */
+  #stopAuthenticating: (() => void) | undefined;
 
   constructor(socket: WebSocket, request: IncomingMessage, host: ConnectionHost) {
     this.#socket = socket;
@@ -235,13 +241,12 @@ export class Connection implements ConnectionHandle {
   }
 
   async #open(request: IncomingMessage): Promise<void> {
-    let identity: Identity | null;
-    try {
-      identity = await this.#host.authenticate(request);
-    } catch (error) {
-      this.#host.logger.warn("authenticate failed", { connection: this.id, error: String(error) });
-      identity = null;
-    }
+    const { authenticate, authenticateTimeoutMs: timeoutMs, logger } = this.#host;
+    const pending = authenticateWithin(authenticate, request, { timeoutMs, logger, connection: this.id });
+    this.#stopAuthenticating = pending.cancel;
+    const identity = await pending.identity;
+    this.#stopAuthenticating = undefined;
+    if (this.#closing) return; // the socket closed, or was ended, while authenticate ran
     if (!identity) {
       this.#host.logger.info("connection unauthorized", { connection: this.id, origin: this.request.origin });
       this.#queue.length = 0;
@@ -254,6 +259,7 @@ export class Connection implements ConnectionHandle {
   }
 
   async #subscribe(identifier: string): Promise<void> {
+    if (!this.welcomed) return; // queued before a `welcome` that never came: refused, or closed meanwhile
     const identifierJson = JSON.stringify(identifier);
     const existing = this.#subscriptions.get(identifier);
     if (existing) {
@@ -297,8 +303,9 @@ export class Connection implements ConnectionHandle {
     const outcome = await channel._subscribe();
     if (outcome === "rejected" || this.#closing) {
       this.#subscriptions.delete(identifier);
-      if (outcome === "confirmed") await channel._close("disconnect");
-      else this.#reject(identifierJson, parsed.channel, channel.rejectionReason ?? ObservedReasons.rejected);
+      await closeChannels(this, [channel], outcome === "rejected" ? "rejected" : "disconnect", this.#host);
+      if (outcome === "rejected")
+        this.#reject(identifierJson, parsed.channel, channel.rejectionReason ?? ObservedReasons.rejected);
       return;
     }
     this.send(confirmFrame(identifierJson));
@@ -324,7 +331,7 @@ export class Connection implements ConnectionHandle {
     this.#subscriptions.delete(identifier);
     this.#host.subscriptionsChanged(-1);
     this.#host.observer.subscriptionClosed(channel);
-    await channel._close("unsubscribe");
+    await closeChannels(this, [channel], "unsubscribe", this.#host);
   }
 
   #perform(identifier: string, data: string): void | Promise<void> {
@@ -336,38 +343,7 @@ export class Connection implements ConnectionHandle {
       });
       return;
     }
-    const decoded = parseActionData(data);
-    if (!decoded.ok) {
-      this.#host.logger.warn("invalid message", { connection: this.id, error: decoded.error });
-      channel.transmitError(Reasons.invalidMessage, decoded.error);
-      return;
-    }
-    const { action, payload } = decoded;
-    const actions = (channel.constructor as ChannelClass).actions;
-    const method = (channel as unknown as Record<string, unknown>)[action];
-    if (!actions.includes(action) || typeof method !== "function") {
-      const message = `Unknown action "${quote(action)}" for "${quote(channel.params.channel)}"`;
-      this.#host.logger.warn("unknown action", { connection: this.id, action: quote(action) });
-      channel.transmitError(Reasons.unknownAction, message);
-      return;
-    }
-    try {
-      const result = method.call(channel, payload);
-      if (result instanceof Promise)
-        return result.catch((error) => this.#actionFailed(channel, action, error));
-    } catch (error) {
-      this.#actionFailed(channel, action, error);
-    }
-  }
-
-  #actionFailed(channel: Channel, action: string, error: unknown): void {
-    if (error instanceof P2pError) {
-      this.#host.logger.info("action refused", { connection: this.id, action, reason: error.reason });
-      channel.transmitError(error.reason, error.message);
-      return;
-    }
-    this.#host.logger.error("action failed", { connection: this.id, action, error: String(error) });
-    channel.transmitError(Reasons.actionFailed, `The "${quote(action)}" action failed on the server`);
+    return performAction(channel, data, this.#host.logger);
   }
 
   // ── queue and teardown ───────────────────────────────────────────────
@@ -393,17 +369,31 @@ export class Connection implements ConnectionHandle {
     this.#draining = false;
   }
 
+  /** Ends the socket at once and tears down without waiting for the queue: the server's close deadline. */
+  abandon(): void {
+    this.#closing = true;
+    this.#socket.terminate();
+    void this.#teardown();
+  }
+
   #socketClosed(): void {
     this.#closing = true;
+    this.#stopAuthenticating?.();
     // Teardown waits behind the commands already queued, so `unsubscribed` runs after them.
-    this.#enqueue(async () => {
+    this.#enqueue(() => this.#teardown());
+  }
+
+  /** Closes every subscription; the connection is released whatever fails. Runs its closes once. */
+  async #teardown(): Promise<void> {
+    try {
       const channels = [...this.#subscriptions.values()];
       this.#subscriptions.clear();
       const confirmed = channels.filter((c) => c.state === "confirmed");
       this.#host.subscriptionsChanged(-confirmed.length);
       for (const channel of confirmed) this.#host.observer.subscriptionClosed(channel);
-      await Promise.all(channels.map((channel) => channel._close("disconnect")));
+      await closeChannels(this, channels, "disconnect", this.#host);
+    } finally {
       this.#host.closed(this);
-    });
+    }
   }
 }

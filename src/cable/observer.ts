@@ -32,6 +32,25 @@ export interface CableObserver {
   subscriptionRejected?(connection: ConnectionHandle, channel: string | undefined, reason: string): void;
   /** A confirmed subscription ended: unsubscribe, or its socket closed. */
   subscriptionClosed?(channel: Channel): void;
+  /**
+   * A step of tearing a connection down failed; the teardown went on with the other steps, and the
+   * connection was released all the same. Logged as `teardown failed` too.
+   */
+  teardownFailed?(connection: ConnectionHandle, what: TeardownFailure, error: unknown): void;
+}
+
+/**
+ * Which teardown step failed: a channel's `unsubscribed` threw (`unsubscribed`), the pub/sub's stop
+ * of one of its streams rejected (`stop_stream`), or the server's close deadline (`closeTimeoutMs`)
+ * passed before the socket closed and its teardown finished, so it was terminated and forgotten
+ * (`abandoned`, no channel).
+ */
+export interface TeardownFailure {
+  readonly step: "unsubscribed" | "stop_stream" | "abandoned";
+  /** The channel's `channelName`, for `unsubscribed` and `stop_stream`. */
+  readonly channel?: string;
+  /** The stream, for `stop_stream`. */
+  readonly stream?: string;
 }
 
 /** Reasons the cable itself gives to `subscriptionRejected` and `upgradeRefused`. */
@@ -90,6 +109,9 @@ export class ObserverSet implements Omit<Required<CableObserver>, "messageSent">
   }
   subscriptionClosed(channel: Channel): void {
     this.#each((o) => o.subscriptionClosed?.(channel));
+  }
+  teardownFailed(connection: ConnectionHandle, what: TeardownFailure, error: unknown): void {
+    this.#each((o) => o.teardownFailed?.(connection, what, error));
   }
 
   #each(notify: (observer: CableObserver) => void): void {

@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { PubSub } from "../pubsub/adapter.js";
 import { MemoryPubSub } from "../pubsub/memory.js";
+import type { Authenticate } from "./authentication.js";
 import type { CableHandle, ChannelClass } from "./channel.js";
 import { Connection, type ConnectionHost, type Identity } from "./connection.js";
 import { Reasons } from "./errors.js";
@@ -11,6 +12,7 @@ import { type CableObserver, ObservedReasons, ObserverSet } from "./observer.js"
 import { type OriginPolicy, originAllowed } from "./origin.js";
 import { pingFrame, selectProtocol } from "./protocol.js";
 import { Signer } from "./signer.js";
+import { teardownFailed } from "./teardown.js";
 
 /** Everything a `CableServer` can be told; only `channels` and a secret (or `P2P_SECRET`) are needed. */
 export interface CableServerOptions {
@@ -28,7 +30,13 @@ export interface CableServerOptions {
    * Decides who a socket is. Return an identity object, or `null` to refuse: the client then gets
    * `disconnect` with reason `unauthorized` and `reconnect: false`. Default: everyone, identity `{}`.
    */
-  authenticate?: (request: IncomingMessage) => Identity | null | Promise<Identity | null>;
+  authenticate?: Authenticate;
+  /**
+   * How long `authenticate` may take, in milliseconds. Default 5000. One that has not answered by
+   * then is refused like a `null` (`unauthorized`, `reconnect: false`) and logged, so a hanging
+   * callback cannot hold the socket's commands or its teardown.
+   */
+  authenticateTimeoutMs?: number;
   /** Which browser origins may open the cable. Default `"same-origin"` (the request's own host). */
   allowedOrigins?: OriginPolicy;
   /** Largest accepted frame, in bytes. A larger one disconnects with `message_too_big`. Default 64 KiB. */
@@ -62,6 +70,12 @@ export interface CableServerOptions {
   pingIntervalMs?: number;
   /** Native WebSocket ping rounds: a socket silent for two rounds is terminated. Default 15000 ms. */
   livenessIntervalMs?: number;
+  /**
+   * How long `close()` waits for sockets to close and their teardown to finish, in milliseconds.
+   * Default 5000. Sockets still there at the deadline are terminated and forgotten (reported as
+   * `teardown failed`, step `abandoned`), so a hanging `unsubscribed` cannot hold the shutdown.
+   */
+  closeTimeoutMs?: number;
   logger?: Logger;
   /** Told about connections, subscriptions and messages (metrics, audit). More with `observe()`. */
   observer?: CableObserver;
@@ -79,7 +93,12 @@ export const cableDefaults = {
   maxThrottledMessages: 100,
   pingIntervalMs: 3000,
   livenessIntervalMs: 15_000,
+  authenticateTimeoutMs: 5000,
+  closeTimeoutMs: 5000,
 } as const;
+
+// The longest delay setTimeout keeps: beyond it, Node fires at once.
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 // ws rejects frames above this before buffering them; between maxMessageBytes and this
 // ceiling the client gets a proper `disconnect` frame with a reason.
@@ -114,9 +133,12 @@ export class CableServer {
   #ownServer: HttpServer | undefined;
   #subscriptions = 0;
   #closing = false;
+  #closed: Promise<void> | undefined;
+  readonly #closeTimeoutMs: number;
 
   constructor(options: CableServerOptions) {
     this.#options = options;
+    this.#closeTimeoutMs = timeout(options, "closeTimeoutMs", 0);
     this.path = options.path ?? cableDefaults.path;
     this.logger = options.logger ?? silentLogger;
     this.#ownsPubSub = !options.pubsub;
@@ -155,6 +177,7 @@ export class CableServer {
       ...rateLimit(options),
       channel: (name) => this.#channels.get(name),
       authenticate,
+      authenticateTimeoutMs: timeout(options, "authenticateTimeoutMs", 1),
       subscriptionsChanged: (delta) => {
         this.#subscriptions += delta;
       },
@@ -235,24 +258,51 @@ export class CableServer {
     return { connections: this.#connections.size, subscriptions: this.#subscriptions };
   }
 
-  /** Sends `disconnect` (`server_restart`, reconnect true) to every client; resolves once all are closed. */
-  async close(): Promise<void> {
-    if (this.#closing) return;
+  /**
+   * Sends `disconnect` (`server_restart`, reconnect true) to every client; resolves once all are
+   * closed and torn down, or at `closeTimeoutMs`, terminating and forgetting the ones left. The
+   * pub/sub the server made is closed either way. Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#shutdown();
+    return this.#closed;
+  }
+
+  async #shutdown(): Promise<void> {
     this.#closing = true;
     for (const timer of this.#timers) clearInterval(timer);
-    const drained = new Promise<void>((resolve) => {
-      if (this.#connections.size === 0) resolve();
-      else this.#drained.add(resolve);
-    });
-    for (const connection of this.#connections) connection.disconnect(Reasons.serverRestart, true);
-    await drained;
-    for (const server of this.#attached) server.off("upgrade", this.#onUpgrade);
-    this.#wss.close();
-    if (this.#ownServer) {
-      const server = this.#ownServer;
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    try {
+      const drained = new Promise<void>((resolve) => {
+        if (this.#connections.size === 0) resolve();
+        else this.#drained.add(resolve);
+      });
+      for (const connection of this.#connections) connection.disconnect(Reasons.serverRestart, true);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.#closeTimeoutMs);
+      });
+      await Promise.race([drained, deadline]).finally(() => clearTimeout(timer));
+      this.#abandonAll();
+      for (const server of this.#attached) server.off("upgrade", this.#onUpgrade);
+      this.#wss.close();
+      if (this.#ownServer) {
+        const server = this.#ownServer;
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    } finally {
+      if (this.#ownsPubSub) await this.pubsub.close();
     }
-    if (this.#ownsPubSub) await this.pubsub.close();
+  }
+
+  /** At the close deadline: terminates what is still open and forgets it, whatever its teardown does. */
+  #abandonAll(): void {
+    const timeoutMs = this.#closeTimeoutMs;
+    for (const connection of [...this.#connections]) {
+      const error = new Error(`connection ${connection.id} still open or tearing down after ${timeoutMs} ms`);
+      teardownFailed(connection, { step: "abandoned" }, error, this.#host);
+      connection.abandon();
+      this.#forget(connection);
+    }
   }
 
   #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -274,7 +324,7 @@ export class CableServer {
   }
 
   #forget(connection: Connection): void {
-    this.#connections.delete(connection);
+    if (!this.#connections.delete(connection)) return; // already forgotten at the close deadline
     this.#observers.connectionClosed(connection, connection.closeReason);
     if (this.#connections.size === 0) {
       for (const resolve of this.#drained) resolve();
@@ -315,6 +365,16 @@ function rateLimit(options: CableServerOptions) {
   }
   const now = options.now ?? performance.now.bind(performance);
   return { messageBurst, messagesPerSecond, maxThrottledMessages, now };
+}
+
+function timeout(options: CableServerOptions, name: "authenticateTimeoutMs" | "closeTimeoutMs", min: number) {
+  const value = options[name] ?? cableDefaults[name];
+  if (!(typeof value === "number" && value >= min && value <= MAX_TIMER_MS)) {
+    throw new TypeError(
+      `${name} must be a number of milliseconds from ${min} to ${MAX_TIMER_MS}, got ${value}`,
+    );
+  }
+  return value;
 }
 
 function requireSecret(): string {

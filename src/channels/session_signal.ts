@@ -13,11 +13,31 @@ export interface SessionCandidate {
 
 /** Messages `SignalingChannel` sends to subscribers. */
 export type SignalingMessage =
-  | { type: "ready"; host: string; peer: string; peers: string[] }
+  | { type: "ready"; host: string; peer: string; peers: string[]; joinId: string; resume?: true }
   | { type: "signal"; from: string; signal: SessionSignal }
   | { type: "peer-left"; peer: string }
   | { type: "host-left"; host: string }
   | { type: "error"; reason: string; message: string };
+
+/**
+ * Server to server, on a peer's stream: the subscription whose membership is `replaces` must stop,
+ * because another subscription of the same peer joined. Never forwarded to a client.
+ */
+export interface SessionClaim {
+  type: "claim";
+  /** The joinId of the membership that was replaced. */
+  replaces: string;
+}
+
+/** Whether a message from a peer stream is a `SessionClaim`. */
+export function isClaim(message: unknown): message is SessionClaim {
+  return (
+    typeof message === "object" &&
+    message !== null &&
+    (message as { type?: unknown }).type === "claim" &&
+    typeof (message as { replaces?: unknown }).replaces === "string"
+  );
+}
 
 /** Sizes `signal` accepts (checked by `schemas/session_actions.ts`). */
 export const signalLimits = {

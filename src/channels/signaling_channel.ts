@@ -1,13 +1,15 @@
+import { randomUUID } from "node:crypto";
 import { Channel, type ChannelClass } from "../cable/channel.js";
 import { P2pError, Reasons } from "../cable/errors.js";
-import type { SessionStore } from "../store/adapter.js";
+import { type SessionStore, storeDefaults } from "../store/adapter.js";
+import { admitSessionClient } from "./admit_session_client.js";
 import { parseAction } from "./schemas/parse_action.js";
-import { dropAction, emptyAction, signalAction } from "./schemas/session_actions.js";
-import { tokenParamsProblem } from "./schemas/subscribe_params.js";
-import type { SignalingMessage } from "./session_signal.js";
-import { type SessionIdentity, sessionStreams, verifySessionToken } from "./session_token.js";
+import { dropAction, emptyAction, joinAction, signalAction } from "./schemas/session_actions.js";
+import { LeaseRefresher } from "./session_lease.js";
+import { isClaim, type SessionClaim, type SignalingMessage } from "./session_signal.js";
+import { type SessionIdentity, sessionStreams } from "./session_token.js";
 
-/** How `createSignalingChannel` keeps sessions: the store, the most members, and the inactivity expiry. */
+/** How `createSignalingChannel` keeps sessions: the store, the most members, expiry and leases. */
 export interface SignalingChannelOptions {
   /** Where members and hosts live: `MemorySessionStore` in one process, `RedisSessionStore` for N. */
   store: SessionStore;
@@ -15,13 +17,20 @@ export interface SignalingChannelOptions {
   maxPeers?: number;
   /** Seconds of inactivity before a session expires. Default the store's (one hour). */
   ttlSeconds?: number;
+  /**
+   * How long a membership lasts without being refreshed; every joined subscription refreshes its
+   * own every `leaseMs / 4`. A host whose server died is replaced after about this long.
+   * Default `storeDefaults.leaseMs` (4000).
+   */
+  leaseMs?: number;
 }
 
 /**
  * The signaling of one-to-many sessions (docs/protocol.md, "Sessions"): `join` elects the host
- * through the store, `signal` relays SDP and ICE to the addressed member only with `from` stamped
- * from the subscription's token, and the host leaving resets the session (`host-left`).
- * Identifier `{"channel":"SignalingChannel","token":"<signSessionToken(…)>"}`.
+ * through the store and leases the membership, `signal` relays SDP and ICE between the host and
+ * a member only, with `from` stamped from the subscription's token, and the host leaving (or its
+ * lease lapsing) resets the session (`host-left`). A second subscription of the same peer
+ * replaces the first. Identifier `{"channel":"SignalingChannel","token":"<signSessionToken(…)>"}`.
  *
  * @example
  * const cable = new CableServer({
@@ -30,7 +39,7 @@ export interface SignalingChannelOptions {
  * });
  */
 export function createSignalingChannel(options: SignalingChannelOptions): ChannelClass {
-  const { store, maxPeers, ttlSeconds } = options;
+  const { store, maxPeers, ttlSeconds, leaseMs = storeDefaults.leaseMs } = options;
   if (!store) throw new TypeError("createSignalingChannel needs a `store` (e.g. new MemorySessionStore())");
   if (maxPeers !== undefined && !(Number.isInteger(maxPeers) && maxPeers > 0)) {
     throw new TypeError(`maxPeers must be a positive integer, got ${maxPeers}`);
@@ -38,8 +47,10 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
   if (ttlSeconds !== undefined && !(ttlSeconds > 0 && Number.isFinite(ttlSeconds))) {
     throw new TypeError(`ttlSeconds must be a positive number of seconds, got ${ttlSeconds}`);
   }
+  if (!(leaseMs >= 4 && Number.isFinite(leaseMs))) {
+    throw new TypeError(`leaseMs must be a number of milliseconds of at least 4, got ${leaseMs}`);
+  }
 
-  const joinAction = emptyAction("join");
   const detachAction = emptyAction("detach");
   const leaveAction = emptyAction("leave");
 
@@ -48,117 +59,177 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
     static override readonly actions: readonly string[] = ["join", "signal", "detach", "drop", "leave"];
 
     #identity: SessionIdentity | undefined;
-    #joined = false;
+    /** This subscription's current membership; `undefined` until it joins, after it leaves or lapses. */
+    #joinId: string | undefined;
+    /** The membership a `join` in flight is creating: a claim on it may arrive before the reply. */
+    #joining: string | undefined;
     #detached = false;
+    #replaced = false;
+    #lease: LeaseRefresher | undefined;
     // Actions of one subscription run one after another, in the order they arrived: an offer is
     // never overtaken by its candidates, and an unsubscribe sees the join that came before it.
     #queue: Promise<unknown> = Promise.resolve();
 
     override async subscribed(): Promise<void> {
-      const problem = tokenParamsProblem(this.params);
-      if (problem) {
-        this.logger.info("session subscription rejected", {
-          connection: this.connection.id,
-          reason: problem.reason,
-        });
-        this.reject(problem.reason, problem.message);
-        return;
-      }
-      try {
-        this.#identity = verifySessionToken(this.cable.signer, this.params.token);
-      } catch (error) {
-        const reason = error instanceof P2pError ? error.reason : Reasons.invalidToken;
-        this.logger.info("session subscription rejected", { connection: this.connection.id, reason });
-        this.reject(reason, error instanceof Error ? error.message : "invalid session token");
-        return;
-      }
+      this.#identity = admitSessionClient(this);
+      if (!this.#identity) return;
       const { sessionId, peerId } = this.#identity;
+      this.#lease = new LeaseRefresher({
+        store,
+        identity: this.#identity,
+        leaseMs,
+        ttlSeconds,
+        logger: this.logger,
+        connection: this.connection.id,
+        hostLapsed: (host) => this.#send(sessionStreams.session(sessionId), { type: "host-left", host }),
+        gone: (joinId) => {
+          if (this.#joinId === joinId) this.#joinId = undefined;
+        },
+      });
       await this.streamFrom(sessionStreams.session(sessionId));
-      await this.streamFrom(sessionStreams.peer(sessionId, peerId));
+      await this.streamFrom(sessionStreams.peer(sessionId, peerId), (message) => this.#fromPeer(message));
     }
 
     override async unsubscribed(): Promise<void> {
       if (!this.#identity || this.rejected) return;
+      this.#lease?.stop();
       await this.#serial(async () => {
-        const leaves = this.#joined && !this.#detached;
+        // A dropped socket (or a dying server) leaves nothing: the lease lapses unless it comes back.
+        const leaves =
+          this.closeCause === "unsubscribe" &&
+          !this.#replaced &&
+          this.#joinId !== undefined &&
+          !this.#detached;
         if (leaves) await this.#leave();
-        this.logger.debug("session subscription closed", { connection: this.connection.id, left: leaves });
+        this.#lease?.stop();
+        this.logger.debug("session subscription closed", {
+          connection: this.connection.id,
+          cause: this.closeCause,
+          left: leaves,
+        });
       });
     }
 
-    /** Joins the session (the first member is host) and tells every subscriber `ready`. */
+    /** Joins the session as a new membership (the first member is host) and tells everyone `ready`. */
     join(data: Record<string, unknown>): Promise<void> {
-      parseAction(joinAction, data);
-      return this.#serial(async () => {
+      this.#checkCurrent();
+      const { resume } = parseAction(joinAction, data);
+      return this.#step(async () => {
         const { sessionId, peerId } = this.#identity!;
-        const result = await store.join(sessionId, peerId, { maxPeers, ttlSeconds });
-        this.#joined = true;
+        const previous = this.#joinId;
+        const joinId = randomUUID();
+        this.#joining = joinId;
+        const result = await store
+          .join(sessionId, peerId, { maxPeers, ttlSeconds, leaseMs, joinId })
+          .finally(() => {
+            this.#joining = undefined;
+          });
+        if (this.#replaced) return; // another subscription claimed this membership meanwhile
+        this.#joinId = joinId;
         this.#detached = false;
-        this.logger.debug("session joined", { connection: this.connection.id, isHost: result.isHost });
+        this.logger.debug("session joined", {
+          connection: this.connection.id,
+          peer: peerId,
+          isHost: result.isHost,
+        });
+        if (result.expiredHost) {
+          this.logger.info("session host lease lapsed", { connection: this.connection.id });
+          await this.#send(sessionStreams.session(sessionId), {
+            type: "host-left",
+            host: result.expiredHost,
+          });
+        }
+        if (result.replaced && result.replaced !== previous) {
+          await this.#send(sessionStreams.peer(sessionId, peerId), {
+            type: "claim",
+            replaces: result.replaced,
+          });
+        }
+        if (this.state !== "closed") this.#lease!.start(joinId);
         await this.#send(sessionStreams.session(sessionId), {
           type: "ready",
           host: result.host,
           peer: peerId,
           peers: result.peers,
+          joinId,
+          ...(resume ? { resume } : {}),
         });
       });
     }
 
-    /** Relays SDP or ICE to `to`, a member of the caller's session, stamped with the caller's id. */
+    /** Relays SDP or ICE between the host and a member, stamped with the caller's id. */
     signal(data: Record<string, unknown>): Promise<void> {
+      this.#checkCurrent();
       const { to, signal } = parseAction(signalAction, data);
       const { sessionId, peerId } = this.#identity!;
       if (to === peerId) throw new P2pError(Reasons.invalidMessage, "a peer cannot signal itself");
-      return this.#serial(async () => {
+      return this.#step(async () => {
         const members = await store.peers(sessionId);
-        if (!members.includes(peerId)) throw notJoined(this.#identity!);
+        if (this.#joinId === undefined || !members.includes(peerId)) throw notJoined(this.#identity!);
         if (!members.includes(to)) {
           throw new P2pError(Reasons.unknownPeer, `Peer "${to}" is not a member of session "${sessionId}"`);
+        }
+        const host = members[0];
+        if (peerId !== host && to !== host) {
+          throw new P2pError(
+            Reasons.signalForbidden,
+            `Peer "${peerId}" may signal only the host of session "${sessionId}" ("${host}"), not "${to}"`,
+          );
         }
         await this.#send(sessionStreams.peer(sessionId, to), { type: "signal", from: peerId, signal });
         if (signal.type !== "candidate") await store.touch(sessionId, ttlSeconds);
       });
     }
 
-    /** Connected peer-to-peer and about to close the cable socket: stay a member after unsubscribing. */
+    /** Connected peer-to-peer and about to close the cable socket: the membership stays, unleased. */
     detach(data: Record<string, unknown>): Promise<void> {
+      this.#checkCurrent();
       parseAction(detachAction, data);
-      return this.#serial(async () => {
-        if (!this.#joined) throw notJoined(this.#identity!);
+      return this.#step(async () => {
+        const { sessionId, peerId } = this.#identity!;
+        const joinId = this.#joinId;
+        if (joinId === undefined || !(await store.detach(sessionId, peerId, joinId))) {
+          throw notJoined(this.#identity!);
+        }
         this.#detached = true;
-        await store.touch(this.#identity!.sessionId, ttlSeconds);
       });
     }
 
     /** Host only: removes a member the host saw die (heartbeat) and tells everyone `peer-left`. */
     drop(data: Record<string, unknown>): Promise<void> {
-      const { peer } = parseAction(dropAction, data);
+      this.#checkCurrent();
+      const { peer, joinId } = parseAction(dropAction, data);
       const { sessionId, peerId } = this.#identity!;
       if (peer === peerId)
         throw new P2pError(Reasons.invalidMessage, 'the host cannot drop itself: use "leave"');
-      return this.#serial(async () => {
-        if ((await store.host(sessionId)) !== peerId) {
+      return this.#step(async () => {
+        if (this.#joinId === undefined || (await store.host(sessionId)) !== peerId) {
           throw new P2pError(Reasons.notHost, `Only the host of session "${sessionId}" may drop a peer`);
         }
-        const result = await store.leave(sessionId, peer);
-        if (!result.left) {
-          throw new P2pError(Reasons.unknownPeer, `Peer "${peer}" is not a member of session "${sessionId}"`);
-        }
-        await this.#send(sessionStreams.session(sessionId), { type: "peer-left", peer });
+        // Not a member (any more), or a membership it has replaced since: nothing to do.
+        const result = await store.leave(sessionId, peer, joinId === undefined ? {} : { joinId });
+        if (result.hostLeft)
+          await this.#send(sessionStreams.session(sessionId), { type: "host-left", host: peer });
+        else if (result.left)
+          await this.#send(sessionStreams.session(sessionId), { type: "peer-left", peer });
       });
     }
 
     /** Leaves the session now (as unsubscribing without `detach` does). */
     leave(data: Record<string, unknown>): Promise<void> {
+      this.#checkCurrent();
       parseAction(leaveAction, data);
-      return this.#serial(() => this.#leave());
+      return this.#step(() => this.#leave());
     }
 
     async #leave(): Promise<void> {
       const { sessionId, peerId } = this.#identity!;
-      this.#joined = false;
+      const joinId = this.#joinId;
+      this.#joinId = undefined;
       this.#detached = false;
-      const result = await store.leave(sessionId, peerId);
+      this.#lease?.stop();
+      if (joinId === undefined) return;
+      const result = await store.leave(sessionId, peerId, { joinId });
       if (result.hostLeft) {
         this.logger.debug("session host left", { connection: this.connection.id });
         await this.#send(sessionStreams.session(sessionId), { type: "host-left", host: peerId });
@@ -167,8 +238,41 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
       }
     }
 
-    #send(stream: string, message: SignalingMessage): Promise<void> {
+    /** The peer stream: claims stay on the server, everything else goes to the client. */
+    #fromPeer(message: unknown): void {
+      if (!isClaim(message)) this.transmit(message);
+      else if (!this.#replaced && (message.replaces === this.#joinId || message.replaces === this.#joining)) {
+        this.#replace();
+      }
+    }
+
+    /** Another subscription of this peer joined: this one stops, for good, and never leaves. */
+    #replace(): void {
+      this.#replaced = true;
+      this.#joinId = undefined;
+      this.#lease?.stop();
+      const error = replacedError(this.#identity!);
+      this.logger.info("session subscription replaced", { connection: this.connection.id });
+      this.transmitError(error.reason, error.message);
+      this.stopAllStreams().catch((cause: unknown) =>
+        this.logger.warn("session streams did not stop", { error: String(cause) }),
+      );
+    }
+
+    #checkCurrent(): void {
+      if (this.#replaced) throw replacedError(this.#identity!);
+    }
+
+    #send(stream: string, message: SignalingMessage | SessionClaim): Promise<void> {
       return this.broadcast(stream, message);
+    }
+
+    /** A step of an action, refused if the subscription was replaced while it waited its turn. */
+    #step(step: () => Promise<void>): Promise<void> {
+      return this.#serial(async () => {
+        this.#checkCurrent();
+        await step();
+      });
     }
 
     #serial(step: () => Promise<void>): Promise<void> {
@@ -181,4 +285,11 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
 
 function notJoined({ sessionId }: SessionIdentity): P2pError {
   return new P2pError(Reasons.notJoined, `You have not joined session "${sessionId}": perform "join" first`);
+}
+
+function replacedError({ sessionId, peerId }: SessionIdentity): P2pError {
+  return new P2pError(
+    Reasons.replaced,
+    `Another subscription joined session "${sessionId}" as peer "${peerId}": this one is replaced and stops`,
+  );
 }

@@ -42,6 +42,7 @@ export { chunkerDefaults, FrameReceiver, FrameSender } from "./session/chunker.j
 export type { SessionEvents } from "./session/events.js";
 export { P2pSession } from "./session/p2p_session.js";
 export type {
+  BackoffOptions,
   Clock,
   HeartbeatOptions,
   JsonValue,

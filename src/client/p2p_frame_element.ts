@@ -148,7 +148,10 @@ export class P2pFrameElement extends Base {
     return this.#session?.peers ?? {};
   }
 
-  /** Sends to every peer of the session (this one included). */
+  /**
+   * Sends to every peer of the session (this one included). Rejects with `outbox_full` when the
+   * page is not connected and `maxOutbox` messages already wait (see `P2pSession.send`).
+   */
   send(data: SessionData): Promise<void> {
     return this.#session ? this.#session.send(data) : Promise.resolve();
   }
@@ -188,7 +191,10 @@ export class P2pFrameElement extends Base {
 
 /**
  * Reads the `config` attribute: `iceServers`, `heartbeat: { intervalMs, idleTimeoutMs }`,
- * `keepCableConnection`; the gem's spellings (`ice_servers`, `interval_mls`, `idle_timeout_mls`) too.
+ * `keepCableConnection` (the gem's spellings `ice_servers`, `interval_mls`, `idle_timeout_mls` too),
+ * `maxOutbox`, `negotiationTimeoutMs`, `cableConnectTimeoutMs`, `resumeDelayMs` and
+ * `reconnect: { initialMs, maxMs }`.
+ * Numbers that are not positive are ignored (the default stays).
  */
 export function parseFrameConfig(json: string | null): Partial<P2pSessionOptions> {
   if (!json) return {};
@@ -215,5 +221,26 @@ export function parseFrameConfig(json: string | null): Partial<P2pSessionOptions
     if (interval > 0) options.heartbeat.intervalMs = interval;
     if (idle > 0) options.heartbeat.idleTimeoutMs = idle;
   }
+  const maxOutbox = positive(raw.maxOutbox);
+  if (maxOutbox) options.maxOutbox = Math.floor(maxOutbox);
+  const negotiationTimeoutMs = positive(raw.negotiationTimeoutMs);
+  if (negotiationTimeoutMs) options.negotiationTimeoutMs = negotiationTimeoutMs;
+  const cableConnectTimeoutMs = positive(raw.cableConnectTimeoutMs);
+  if (cableConnectTimeoutMs) options.cableConnectTimeoutMs = cableConnectTimeoutMs;
+  const resumeDelayMs = positive(raw.resumeDelayMs);
+  if (resumeDelayMs) options.resumeDelayMs = resumeDelayMs;
+  const reconnect = raw.reconnect as Record<string, unknown> | undefined;
+  if (reconnect && typeof reconnect === "object") {
+    const initialMs = positive(reconnect.initialMs);
+    const maxMs = positive(reconnect.maxMs);
+    options.reconnect = {};
+    if (initialMs) options.reconnect.initialMs = initialMs;
+    if (maxMs) options.reconnect.maxMs = maxMs;
+  }
   return options;
+}
+
+/** The number, when `value` is a positive finite one; otherwise `undefined`. */
+function positive(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : undefined;
 }

@@ -10,6 +10,16 @@ export interface P2pFrameConfig {
   heartbeat?: { intervalMs?: number; idleTimeoutMs?: number };
   /** Default `false`: a non-host closes its cable socket once connected to the host. */
   keepCableConnection?: boolean;
+  /** Messages `send` queues while not connected before rejecting with `outbox_full`. Default the client's (256). */
+  maxOutbox?: number;
+  /** A link to the host not open this long is abandoned (`negotiation_timeout`). Default the client's (10 s). */
+  negotiationTimeoutMs?: number;
+  /** A fresh cable socket not subscribed this long is tried again. Default the client's (3 s). */
+  cableConnectTimeoutMs?: number;
+  /** A client back on the cable with its link open waits this long for the host to join first. Default the client's (5 s). */
+  resumeDelayMs?: number;
+  /** Delays between cable reconnects and `join` retries (full jitter). Default the client's (250 ms up to 10 s). */
+  reconnect?: { initialMs?: number; maxMs?: number };
 }
 
 /** What `p2pFrameTag` renders: the session, who this page is, the client configuration and the token's lifetime. */
@@ -58,6 +68,22 @@ function frameConfig(config: P2pFrameConfig): P2pFrameConfig {
       ...(idleTimeoutMs === undefined
         ? {}
         : { idleTimeoutMs: positive("heartbeat.idleTimeoutMs", idleTimeoutMs) }),
+    };
+  }
+  for (const name of [
+    "maxOutbox",
+    "negotiationTimeoutMs",
+    "cableConnectTimeoutMs",
+    "resumeDelayMs",
+  ] as const) {
+    const value = config[name];
+    if (value !== undefined) result[name] = positive(name, value);
+  }
+  if (config.reconnect) {
+    const { initialMs, maxMs } = config.reconnect;
+    result.reconnect = {
+      ...(initialMs === undefined ? {} : { initialMs: positive("reconnect.initialMs", initialMs) }),
+      ...(maxMs === undefined ? {} : { maxMs: positive("reconnect.maxMs", maxMs) }),
     };
   }
   return result;

@@ -28,6 +28,7 @@ export const cableMetricNames = {
   bytesReceived: "p2p_received_bytes_total",
   bytesSent: "p2p_sent_bytes_total",
   rejects: "p2p_rejects_total",
+  teardownErrors: "p2p_teardown_errors_total",
 } as const;
 
 // Channel labels come from clients for refused subscribes: anything the cable does not serve
@@ -39,8 +40,8 @@ const ROOM_CHANNEL = "RoomChannel";
 /**
  * Prometheus metrics of one cable, in `registry` (default a new one): open connections,
  * subscriptions by channel, sessions and rooms with a member on this process, frames and bytes in
- * and out, and rejects by stage (`upgrade`, `connection`, `subscription`) and reason. Serve them
- * with `metricsHandler`, or add them to a registry you already expose.
+ * and out, rejects by stage (`upgrade`, `connection`, `subscription`) and reason, and failed
+ * teardown steps. Serve them with `metricsHandler`, or add them to a registry you already expose.
  *
  * @example
  * const metrics = cableMetrics(cable);
@@ -89,6 +90,12 @@ export function cableMetrics(cable: CableServer, registry: Registry = new Regist
     labelNames: ["stage", "reason", "channel"],
     registers,
   });
+  const teardownErrors = new Counter({
+    name: cableMetricNames.teardownErrors,
+    help: "Failed steps of closing a connection (unsubscribed, stop_stream, abandoned), by step and channel.",
+    labelNames: ["step", "channel"],
+    registers,
+  });
   for (const channel of known) subscriptions.set({ channel }, 0);
 
   const sessionCount = new Members(sessions);
@@ -125,6 +132,8 @@ export function cableMetrics(cable: CableServer, registry: Registry = new Regist
       sessionCount.remove(channel);
       roomCount.remove(channel);
     },
+    teardownFailed: (_connection, { step, channel }) =>
+      teardownErrors.inc({ step, channel: channel === undefined ? "" : label(channel) }),
   });
   return { registry, metrics: () => registry.metrics(), stop };
 }

@@ -1,11 +1,12 @@
 // Public API of `p2p-streams-channel/server`. Every export is named here, one by one.
 
+export type { Authenticate } from "../cable/authentication.js";
 export type {
   CableHandle,
   ChannelClass,
   ChannelContext,
-  ConnectionHandle,
   CloseCause,
+  ConnectionHandle,
   SubscriptionState,
 } from "../cable/channel.js";
 export { Channel } from "../cable/channel.js";
@@ -14,7 +15,7 @@ export type { Reason } from "../cable/errors.js";
 export { P2pError, Reasons } from "../cable/errors.js";
 export type { Logger } from "../cable/logger.js";
 export { consoleLogger, silentLogger } from "../cable/logger.js";
-export type { CableObserver } from "../cable/observer.js";
+export type { CableObserver, TeardownFailure } from "../cable/observer.js";
 export { ObservedReasons } from "../cable/observer.js";
 export type { OriginPolicy } from "../cable/origin.js";
 export type { CableServerOptions } from "../cable/server.js";
@@ -60,7 +61,15 @@ export { MemoryPubSub } from "../pubsub/memory.js";
 export type { RedisPubSubOptions } from "../pubsub/redis.js";
 export { RedisPubSub } from "../pubsub/redis.js";
 export { redisConnectionDefaults } from "../pubsub/redis_connection.js";
-export type { JoinOptions, JoinResult, LeaveResult, SessionStore } from "../store/adapter.js";
+export type {
+  JoinOptions,
+  JoinResult,
+  LeaveOptions,
+  LeaveResult,
+  RefreshOptions,
+  RefreshResult,
+  SessionStore,
+} from "../store/adapter.js";
 export { storeDefaults } from "../store/adapter.js";
 export type { MemorySessionStoreOptions } from "../store/memory.js";
 export { MemorySessionStore } from "../store/memory.js";

@@ -1,21 +1,31 @@
 import { P2pError, Reasons } from "../cable/errors.js";
-import {
-  type JoinOptions,
-  type JoinResult,
-  type LeaveResult,
-  type SessionStore,
-  storeDefaults,
+import type {
+  JoinOptions,
+  JoinResult,
+  LeaveOptions,
+  LeaveResult,
+  RefreshOptions,
+  RefreshResult,
+  SessionStore,
 } from "./adapter.js";
+import { checkId, checkMembership, joinArguments, leaseMs, ttlMs } from "./arguments.js";
 
-/** Seams of `MemorySessionStore`: the clock expiry is measured with. */
+/** Seams of `MemorySessionStore`: the clock expiry and leases are measured with. */
 export interface MemorySessionStoreOptions {
   /** Milliseconds since the epoch; inject a fake clock to test expiry without waiting. Default `Date.now`. */
   now?: () => number;
 }
 
+interface Membership {
+  joinId: string;
+  /** When the lease ends (ms since the epoch); 0 once detached: it never lapses. */
+  leaseUntil: number;
+}
+
 interface Session {
-  /** Members in join order; the host is always `members[0]`. */
-  members: string[];
+  host: string;
+  /** In join order; the host, who created the session, is always first. */
+  members: Map<string, Membership>;
   ttlMs: number;
   expiresAt: number;
 }
@@ -27,11 +37,12 @@ const SWEEP_INTERVAL_MS = 60_000;
  * Session state in this process's memory: the default for one server process. Every method does
  * its whole read-and-write without awaiting, so host election is atomic by construction: any
  * number of concurrent joins elect exactly one host. Sessions expire after `ttlSeconds` without a
- * write (join, leave, touch).
+ * write (join, refresh, leave, touch); memberships are leases on the injected clock.
  *
  * @example
  * const store = new MemorySessionStore();
- * const { isHost } = await store.join("standup", "alice", { maxPeers: 8 }); // first → host
+ * const { isHost, joinId } = await store.join("standup", "alice", { maxPeers: 8 }); // first → host
+ * await store.refresh("standup", "alice", joinId); // every leaseMs / 4
  */
 export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<string, Session>();
@@ -45,54 +56,111 @@ export class MemorySessionStore implements SessionStore {
 
   /** See `SessionStore.join`. */
   async join(sessionId: string, peerId: string, options: JoinOptions = {}): Promise<JoinResult> {
-    checkId("sessionId", sessionId);
-    checkId("peerId", peerId);
-    const maxPeers = options.maxPeers;
-    if (maxPeers !== undefined && !(Number.isInteger(maxPeers) && maxPeers > 0)) {
-      throw new TypeError(`maxPeers must be a positive integer, got ${maxPeers}`);
-    }
-    const ttl = ttlMs(options.ttlSeconds);
+    const { maxPeers, ttlMs, leaseMs, joinId } = joinArguments(sessionId, peerId, options);
     this.#sweep();
+    const now = this.#now();
     let session = this.#live(sessionId);
-    if (!session) {
-      session = { members: [peerId], ttlMs: ttl, expiresAt: 0 };
+    const expiredHost = session && this.#lapsedHost(session, peerId, now);
+    if (expiredHost) this.#sessions.delete(sessionId);
+    if (!session || expiredHost) {
+      session = { host: peerId, members: new Map(), ttlMs, expiresAt: 0 };
       this.#sessions.set(sessionId, session);
-    } else if (!session.members.includes(peerId)) {
-      if (maxPeers !== undefined && session.members.length >= maxPeers) {
-        throw new P2pError(Reasons.sessionFull, `Session "${sessionId}" is full (maxPeers ${maxPeers})`);
-      }
-      session.members.push(peerId);
     }
-    session.ttlMs = ttl;
-    session.expiresAt = this.#now() + ttl;
-    const host = session.members[0]!;
-    return { host, isHost: host === peerId, peers: [...session.members] };
+    prune(session, now);
+    const previous = session.members.get(peerId);
+    const replaced = previous && previous.joinId !== joinId ? previous.joinId : undefined;
+    if (!previous && maxPeers !== undefined && session.members.size >= maxPeers) {
+      throw new P2pError(Reasons.sessionFull, `Session "${sessionId}" is full (maxPeers ${maxPeers})`);
+    }
+    if (previous) {
+      previous.joinId = joinId;
+      previous.leaseUntil = now + leaseMs;
+    } else session.members.set(peerId, { joinId, leaseUntil: now + leaseMs });
+    session.ttlMs = ttlMs;
+    session.expiresAt = now + ttlMs;
+    const result: JoinResult = {
+      host: session.host,
+      isHost: session.host === peerId,
+      peers: [...session.members.keys()],
+      joinId,
+    };
+    if (replaced) result.replaced = replaced;
+    if (expiredHost) result.expiredHost = expiredHost;
+    return result;
   }
 
-  async leave(sessionId: string, peerId: string): Promise<LeaveResult> {
+  /** See `SessionStore.refresh`. */
+  async refresh(
+    sessionId: string,
+    peerId: string,
+    joinId: string,
+    options: RefreshOptions = {},
+  ): Promise<RefreshResult> {
+    checkMembership(sessionId, peerId, joinId);
+    const lease = leaseMs(options.leaseMs);
+    const ttl = options.ttlSeconds === undefined ? undefined : ttlMs(options.ttlSeconds);
+    const now = this.#now();
+    const session = this.#live(sessionId);
+    if (!session) return { member: false };
+    const expiredHost = this.#lapsedHost(session, peerId, now);
+    if (expiredHost) {
+      this.#sessions.delete(sessionId);
+      return { member: false, expiredHost };
+    }
+    const membership = this.#current(session, peerId, joinId, now);
+    if (!membership) return { member: false };
+    if (membership.leaseUntil !== 0) membership.leaseUntil = now + lease;
+    if (ttl !== undefined) session.ttlMs = ttl;
+    session.expiresAt = now + session.ttlMs;
+    return { member: true };
+  }
+
+  /** See `SessionStore.detach`. */
+  async detach(sessionId: string, peerId: string, joinId: string): Promise<boolean> {
+    checkMembership(sessionId, peerId, joinId);
+    const now = this.#now();
+    const session = this.#live(sessionId);
+    const membership = session && this.#current(session, peerId, joinId, now);
+    if (!session || !membership) return false;
+    if (peerId !== session.host) membership.leaseUntil = 0;
+    session.expiresAt = now + session.ttlMs;
+    return true;
+  }
+
+  /** See `SessionStore.leave`. */
+  async leave(sessionId: string, peerId: string, options: LeaveOptions = {}): Promise<LeaveResult> {
+    if (options.joinId !== undefined) checkId("joinId", options.joinId);
     const session = this.#live(sessionId);
     if (!session) return { left: false, hostLeft: false, peers: [] };
-    if (!session.members.includes(peerId)) {
-      return { left: false, hostLeft: false, peers: [...session.members] };
+    const now = this.#now();
+    prune(session, now);
+    const membership = session.members.get(peerId);
+    if (!membership || (options.joinId !== undefined && membership.joinId !== options.joinId)) {
+      return { left: false, hostLeft: false, peers: [...session.members.keys()] };
     }
-    if (session.members[0] === peerId) {
+    if (session.host === peerId) {
       this.#sessions.delete(sessionId);
       return { left: true, hostLeft: true, peers: [] };
     }
-    session.members = session.members.filter((member) => member !== peerId);
-    session.expiresAt = this.#now() + session.ttlMs;
-    return { left: true, hostLeft: false, peers: [...session.members] };
+    session.members.delete(peerId);
+    session.expiresAt = now + session.ttlMs;
+    return { left: true, hostLeft: false, peers: [...session.members.keys()] };
   }
 
+  /** See `SessionStore.peers`. */
   async peers(sessionId: string): Promise<string[]> {
-    return [...(this.#live(sessionId)?.members ?? [])];
+    const session = this.#live(sessionId);
+    if (!session) return [];
+    const now = this.#now();
+    return [...session.members].filter(([peer, m]) => !lapsed(session, peer, m, now)).map(([peer]) => peer);
   }
 
   /** See `SessionStore.host`. */
   async host(sessionId: string): Promise<string | null> {
-    return this.#live(sessionId)?.members[0] ?? null;
+    return this.#live(sessionId)?.host ?? null;
   }
 
+  /** See `SessionStore.touch`. */
   async touch(sessionId: string, ttlSeconds?: number): Promise<void> {
     const session = this.#live(sessionId);
     if (!session) return;
@@ -115,6 +183,22 @@ export class MemorySessionStore implements SessionStore {
     return session;
   }
 
+  /** The host, when its lease has lapsed and `peerId` is someone else (who may reset the session). */
+  #lapsedHost(session: Session, peerId: string, now: number): string | undefined {
+    if (session.host === peerId) return undefined;
+    const host = session.members.get(session.host);
+    return host && host.leaseUntil !== 0 && host.leaseUntil <= now ? session.host : undefined;
+  }
+
+  /** The membership `joinId` of `peerId` if it is current; a lapsed one is pruned on the way. */
+  #current(session: Session, peerId: string, joinId: string, now: number): Membership | undefined {
+    const membership = session.members.get(peerId);
+    if (!membership || membership.joinId !== joinId) return undefined;
+    if (!lapsed(session, peerId, membership, now)) return membership;
+    session.members.delete(peerId);
+    return undefined;
+  }
+
   #sweep(): void {
     const now = this.#now();
     if (now - this.#lastSweep < SWEEP_INTERVAL_MS) return;
@@ -123,15 +207,14 @@ export class MemorySessionStore implements SessionStore {
   }
 }
 
-function ttlMs(ttlSeconds: number = storeDefaults.ttlSeconds): number {
-  if (!(ttlSeconds > 0) || !Number.isFinite(ttlSeconds)) {
-    throw new TypeError(`ttlSeconds must be positive, got ${ttlSeconds}`);
-  }
-  return Math.max(1, Math.round(ttlSeconds * 1000));
+/** An attached member (not the host: its lapse resets the session instead) whose lease ended. */
+function lapsed(session: Session, peerId: string, membership: Membership, now: number): boolean {
+  return peerId !== session.host && membership.leaseUntil !== 0 && membership.leaseUntil <= now;
 }
 
-function checkId(name: string, value: string): void {
-  if (typeof value !== "string" || value.length === 0) {
-    throw new TypeError(`${name} must be a non-empty string`);
+/** Removes every lapsed member, silently. */
+function prune(session: Session, now: number): void {
+  for (const [peer, membership] of session.members) {
+    if (lapsed(session, peer, membership, now)) session.members.delete(peer);
   }
 }

@@ -8,14 +8,24 @@ import {
   unavailable,
   whenReady,
 } from "../pubsub/redis_connection.js";
-import {
-  type JoinOptions,
-  type JoinResult,
-  type LeaveResult,
-  type SessionStore,
-  storeDefaults,
+import type {
+  JoinOptions,
+  JoinResult,
+  LeaveOptions,
+  LeaveResult,
+  RefreshOptions,
+  RefreshResult,
+  SessionStore,
 } from "./adapter.js";
-import { JOIN_SCRIPT, LEAVE_SCRIPT, parseSession, TOUCH_SCRIPT } from "./redis_scripts.js";
+import { checkId, checkMembership, joinArguments, leaseMs, ttlMs } from "./arguments.js";
+import {
+  DETACH_SCRIPT,
+  JOIN_SCRIPT,
+  LEAVE_SCRIPT,
+  PEERS_SCRIPT,
+  REFRESH_SCRIPT,
+  TOUCH_SCRIPT,
+} from "./redis_scripts.js";
 
 /** Where `RedisSessionStore` keeps sessions: the Redis URL (or client) and the key prefix. */
 export interface RedisSessionStoreOptions {
@@ -31,15 +41,41 @@ export interface RedisSessionStoreOptions {
 }
 
 interface SessionCommands {
-  p2pJoin(key: string, peerId: string, maxPeers: number, ttlMs: number): Promise<string | string[]>;
-  p2pLeave(key: string, peerId: string): Promise<Array<number | string>>;
-  p2pTouch(key: string, ttlMs: string): Promise<number>;
+  p2pJoin(
+    key: string,
+    peer: string,
+    max: number,
+    ttl: number,
+    lease: number,
+    joinId: string,
+  ): Promise<string[]>;
+  p2pRefresh(
+    key: string,
+    peer: string,
+    joinId: string,
+    lease: number,
+    ttl: string,
+  ): Promise<[number, string]>;
+  p2pDetach(key: string, peer: string, joinId: string): Promise<number>;
+  p2pLeave(key: string, peer: string, joinId: string): Promise<Array<number | string>>;
+  p2pPeers(key: string): Promise<string[]>;
+  p2pTouch(key: string, ttl: string): Promise<number>;
 }
 
+const SCRIPTS = {
+  p2pJoin: JOIN_SCRIPT,
+  p2pRefresh: REFRESH_SCRIPT,
+  p2pDetach: DETACH_SCRIPT,
+  p2pLeave: LEAVE_SCRIPT,
+  p2pPeers: PEERS_SCRIPT,
+  p2pTouch: TOUCH_SCRIPT,
+} as const;
+
 /**
- * Session state in Redis for N server processes. Joins and leaves are Lua scripts, so host
- * election is atomic across processes; sessions expire through Redis TTLs (PEXPIRE on every write).
- * One hash per session; see `redis_scripts.ts` for its fields. While Redis is away, every
+ * Session state in Redis for N server processes. Every operation is one Lua script, so host
+ * election and lease checks are atomic across processes, and leases are measured on Redis's clock
+ * (`TIME`), the same for every process; sessions expire through Redis TTLs (PEXPIRE on every
+ * write). One hash per session; see `redis_scripts.ts` for its fields. While Redis is away, every
  * operation rejects with `P2pError` reason `store_unavailable` within `readyTimeoutMs`.
  *
  * @example
@@ -61,39 +97,63 @@ export class RedisSessionStore implements SessionStore {
       throw new TypeError("RedisSessionStore needs a `url` (or REDIS_URL), or `redis`");
     const redis = options.redis ?? openRedis(url!, "session store", logger);
     this.#owned = !options.redis;
-    redis.defineCommand("p2pJoin", { numberOfKeys: 1, lua: JOIN_SCRIPT });
-    redis.defineCommand("p2pLeave", { numberOfKeys: 1, lua: LEAVE_SCRIPT });
-    redis.defineCommand("p2pTouch", { numberOfKeys: 1, lua: TOUCH_SCRIPT });
+    for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 1, lua });
     this.#redis = redis as Redis & SessionCommands;
   }
 
   /** See `SessionStore.join`: one Lua script, so concurrent joins elect exactly one host. */
   async join(sessionId: string, peerId: string, options: JoinOptions = {}): Promise<JoinResult> {
-    checkId("sessionId", sessionId);
-    checkId("peerId", peerId);
-    const maxPeers = options.maxPeers ?? 0;
-    if (options.maxPeers !== undefined && !(Number.isInteger(maxPeers) && maxPeers > 0)) {
-      throw new TypeError(`maxPeers must be a positive integer, got ${options.maxPeers}`);
-    }
-    const ttl = ttlMs(options.ttlSeconds);
+    const { maxPeers, ttlMs, leaseMs, joinId } = joinArguments(sessionId, peerId, options);
     const key = this.#key(sessionId);
-    const reply = await this.#run("join", () => this.#redis.p2pJoin(key, peerId, maxPeers, ttl));
-    if (reply === "full") {
+    const reply = await this.#run("join", () =>
+      this.#redis.p2pJoin(key, peerId, maxPeers ?? 0, ttlMs, leaseMs, joinId),
+    );
+    if (reply[0] === "full") {
       throw new P2pError(Reasons.sessionFull, `Session "${sessionId}" is full (maxPeers ${maxPeers})`);
     }
-    const { host, peers } = parseSession(reply as string[]);
-    return { host: host!, isHost: host === peerId, peers };
+    const [replaced, expiredHost, host, ...peers] = reply as [string, string, string, ...string[]];
+    const result: JoinResult = { host, isHost: host === peerId, peers, joinId };
+    if (replaced) result.replaced = replaced;
+    if (expiredHost) result.expiredHost = expiredHost;
+    return result;
   }
 
-  async leave(sessionId: string, peerId: string): Promise<LeaveResult> {
-    const reply = await this.#run("leave", () => this.#redis.p2pLeave(this.#key(sessionId), peerId));
-    const [left, hostLeft, ...flat] = reply;
-    return { left: left === 1, hostLeft: hostLeft === 1, peers: parseSession(flat as string[]).peers };
+  /** See `SessionStore.refresh`: one Lua script on Redis's clock. */
+  async refresh(
+    sessionId: string,
+    peerId: string,
+    joinId: string,
+    options: RefreshOptions = {},
+  ): Promise<RefreshResult> {
+    checkMembership(sessionId, peerId, joinId);
+    const lease = leaseMs(options.leaseMs);
+    const ttl = options.ttlSeconds === undefined ? "" : String(ttlMs(options.ttlSeconds));
+    const key = this.#key(sessionId);
+    const [member, expiredHost] = await this.#run("refresh", () =>
+      this.#redis.p2pRefresh(key, peerId, joinId, lease, ttl),
+    );
+    return expiredHost ? { member: member === 1, expiredHost } : { member: member === 1 };
   }
 
+  /** See `SessionStore.detach`. */
+  async detach(sessionId: string, peerId: string, joinId: string): Promise<boolean> {
+    checkMembership(sessionId, peerId, joinId);
+    const key = this.#key(sessionId);
+    return (await this.#run("detach", () => this.#redis.p2pDetach(key, peerId, joinId))) === 1;
+  }
+
+  /** See `SessionStore.leave`. */
+  async leave(sessionId: string, peerId: string, options: LeaveOptions = {}): Promise<LeaveResult> {
+    if (options.joinId !== undefined) checkId("joinId", options.joinId);
+    const key = this.#key(sessionId);
+    const reply = await this.#run("leave", () => this.#redis.p2pLeave(key, peerId, options.joinId ?? ""));
+    const [left, hostLeft, ...peers] = reply;
+    return { left: left === 1, hostLeft: hostLeft === 1, peers: peers as string[] };
+  }
+
+  /** See `SessionStore.peers`. */
   async peers(sessionId: string): Promise<string[]> {
-    const hash = await this.#run("peers", () => this.#redis.hgetall(this.#key(sessionId)));
-    return parseSession(Object.entries(hash).flat()).peers;
+    return this.#run("peers", () => this.#redis.p2pPeers(this.#key(sessionId)));
   }
 
   /** See `SessionStore.host`. */
@@ -101,6 +161,7 @@ export class RedisSessionStore implements SessionStore {
     return this.#run("host", () => this.#redis.hget(this.#key(sessionId), "host"));
   }
 
+  /** See `SessionStore.touch`. */
   async touch(sessionId: string, ttlSeconds?: number): Promise<void> {
     const ttl = ttlSeconds === undefined ? "" : String(ttlMs(ttlSeconds));
     const key = this.#key(sessionId);
@@ -124,15 +185,4 @@ export class RedisSessionStore implements SessionStore {
       throw unavailable(Reasons.storeUnavailable, what, error);
     }
   }
-}
-
-function ttlMs(ttlSeconds: number = storeDefaults.ttlSeconds): number {
-  if (!(ttlSeconds > 0) || !Number.isFinite(ttlSeconds))
-    throw new TypeError(`ttlSeconds must be positive, got ${ttlSeconds}`);
-  return Math.max(1, Math.round(ttlSeconds * 1000));
-}
-
-function checkId(name: string, value: string): void {
-  if (typeof value !== "string" || value.length === 0)
-    throw new TypeError(`${name} must be a non-empty string`);
 }

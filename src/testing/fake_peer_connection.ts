@@ -1,14 +1,27 @@
+import { FakeDataChannel } from "./fake_data_channel.js";
+import type { FakePeerNetwork } from "./fake_peer_network.js";
+
 // Tick between steps as a browser does: Node's setImmediate where there is one.
 const tick = (): Promise<void> =>
   new Promise((resolve) =>
     typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0),
   );
 
+/** A sender `addTrack` made: the track and the streams it was added with. */
+export interface FakeRtpSender {
+  track: MediaStreamTrack | null;
+  streams: MediaStream[];
+}
+
+let lastId = 0;
+
 /**
- * The part of RTCPeerConnection perfect negotiation touches, modelled closely: the signaling
- * state machine with implicit offer/answer and rollback, a counter of local changes (tracks,
- * channels) that fires `negotiationneeded` while not yet negotiated, and injectable failures.
- * Hand it to `PerfectNegotiation` through `createPeerConnection` to test negotiation logic in Node.
+ * The part of RTCPeerConnection perfect negotiation and a session link touch, modelled closely:
+ * the signaling state machine with implicit offer/answer and rollback, a counter of local changes
+ * (tracks, channels) that fires `negotiationneeded` while not yet negotiated, injectable failures,
+ * `createDataChannel`, `addTrack` / `getSenders` and `connectionState`. Made by a
+ * `FakePeerNetwork`, it connects to the fake it negotiated with: data channels open and carry
+ * messages, tracks arrive. Hand it over through `createPeerConnection` to test in Node.
  *
  * @example
  * const pc = new FakePeerConnection("ann");
@@ -16,6 +29,16 @@ const tick = (): Promise<void> =>
  * pc.change(); // like addTrack: an offer follows
  */
 export class FakePeerConnection extends EventTarget {
+  /** Unique among fakes: written into this connection's SDP so the other side can find it. */
+  readonly id: string;
+  readonly network: FakePeerNetwork | null;
+  connectionState: RTCPeerConnectionState = "new";
+  /** The connection this one negotiated with (on a network), once known. */
+  remote: FakePeerConnection | null = null;
+  /** Every data channel made here (`createDataChannel`) or announced by the other side. */
+  readonly channels: FakeDataChannel[] = [];
+  readonly senders: FakeRtpSender[] = [];
+  readonly #announced = new Set<FakeDataChannel | FakeRtpSender>();
   signalingState: RTCSignalingState = "stable";
   iceConnectionState: RTCIceConnectionState = "new";
   localDescription: RTCSessionDescriptionInit | null = null;
@@ -29,8 +52,42 @@ export class FakePeerConnection extends EventTarget {
   readonly fail = { setLocalDescription: 0, setRemoteDescription: 0 };
   #needQueued = false;
 
-  constructor(readonly label: string) {
+  constructor(
+    readonly label: string,
+    options: { network?: FakePeerNetwork } = {},
+  ) {
     super();
+    lastId += 1;
+    this.id = `${label}-${lastId}`;
+    this.network = options.network ?? null;
+  }
+
+  /** As `RTCPeerConnection.createDataChannel`: a channel that opens once the connection is up. */
+  createDataChannel(label: string, init: RTCDataChannelInit = {}): FakeDataChannel {
+    const channel = new FakeDataChannel(label, init.ordered ?? true);
+    this.channels.push(channel);
+    this.change();
+    return channel;
+  }
+
+  /** As `RTCPeerConnection.addTrack`: the other side gets a `track` event once negotiated. */
+  addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): FakeRtpSender {
+    const sender = { track, streams };
+    this.senders.push(sender);
+    this.change();
+    return sender;
+  }
+
+  /** As `RTCPeerConnection.getSenders`. */
+  getSenders(): FakeRtpSender[] {
+    return [...this.senders];
+  }
+
+  /** Sets `connectionState` and fires `connectionstatechange` (a test may fail the connection). */
+  setConnectionState(state: RTCPeerConnectionState): void {
+    if (this.connectionState === state) return;
+    this.connectionState = state;
+    this.dispatchEvent(new Event("connectionstatechange"));
   }
 
   /** A local change (addTrack, createDataChannel): needs a negotiation. */
@@ -54,10 +111,13 @@ export class FakePeerConnection extends EventTarget {
     }
     if (this.signalingState === "stable" || this.signalingState === "have-local-offer") {
       this.offered = this.changes;
-      this.localDescription = { type: "offer", sdp: `${this.label} offer covering ${this.changes}` };
+      this.localDescription = {
+        type: "offer",
+        sdp: `${this.label} offer covering ${this.changes} [fake:${this.id}]`,
+      };
       this.signalingState = "have-local-offer";
     } else if (this.signalingState === "have-remote-offer") {
-      this.localDescription = { type: "answer", sdp: `${this.label} answer` };
+      this.localDescription = { type: "answer", sdp: `${this.label} answer [fake:${this.id}]` };
       this.signalingState = "stable";
       this.#maybeNeedNegotiation();
     } else {
@@ -85,6 +145,8 @@ export class FakePeerConnection extends EventTarget {
       this.#maybeNeedNegotiation();
     }
     this.remoteDescription = description;
+    this.#pair(description.sdp);
+    if (description.type === "answer") void tick().then(() => this.#connect());
   }
 
   async addIceCandidate(candidate: RTCIceCandidateInit): Promise<void> {
@@ -98,8 +160,16 @@ export class FakePeerConnection extends EventTarget {
     this.change();
   }
 
+  /** Closes the connection: its channels close without an event here, the other side's with one. */
   close(): void {
+    if (this.signalingState === "closed") return;
     this.signalingState = "closed";
+    this.connectionState = "closed";
+    for (const channel of this.channels) {
+      channel.readyState = "closed";
+      const remote = channel.remote;
+      void tick().then(() => remote?.closed());
+    }
   }
 
   gather(candidate: RTCIceCandidateInit | null): void {
@@ -111,6 +181,53 @@ export class FakePeerConnection extends EventTarget {
   setIceState(state: RTCIceConnectionState): void {
     this.iceConnectionState = state;
     this.dispatchEvent(new Event("iceconnectionstatechange"));
+  }
+
+  /** Finds the fake whose SDP this is, on the same network. */
+  #pair(sdp: string | undefined): void {
+    const id = sdp?.match(/\[fake:([^\]]+)\]/)?.[1];
+    const other = id ? this.network?.find(id) : undefined;
+    if (!other || other === this) return;
+    this.remote = other;
+    other.remote = this;
+  }
+
+  /** The offerer applied the answer: bring the pair up and hand over what is new on either side. */
+  #connect(): void {
+    const remote = this.remote;
+    if (!remote || this.network?.blocked || this.signalingState === "closed") return;
+    if (remote.signalingState === "closed") return;
+    for (const pc of [this, remote]) {
+      if (pc.connectionState === "new") pc.setConnectionState("connecting");
+    }
+    for (const pc of [this, remote]) {
+      if (pc.connectionState === "connecting") pc.setConnectionState("connected");
+    }
+    this.#announce(remote);
+    remote.#announce(this);
+  }
+
+  /** Gives `other` a twin of each new channel here (then opens both) and each new track. */
+  #announce(other: FakePeerConnection): void {
+    for (const channel of this.channels) {
+      if (this.#announced.has(channel) || channel.remote || channel.readyState !== "connecting") continue;
+      this.#announced.add(channel);
+      const twin = new FakeDataChannel(channel.label, channel.ordered);
+      twin.remote = channel;
+      channel.remote = twin;
+      other.channels.push(twin);
+      other.#announced.add(twin);
+      other.dispatchEvent(Object.assign(new Event("datachannel"), { channel: twin }));
+      channel.opened();
+      twin.opened();
+    }
+    for (const sender of this.senders) {
+      if (this.#announced.has(sender)) continue;
+      this.#announced.add(sender);
+      other.dispatchEvent(
+        Object.assign(new Event("track"), { track: sender.track, streams: sender.streams, receiver: {} }),
+      );
+    }
   }
 
   #maybeNeedNegotiation(): void {

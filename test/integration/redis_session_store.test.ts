@@ -6,6 +6,7 @@ import { RedisSessionStore } from "../../src/store/redis.js";
 import { withDeadline } from "../support/cable.js";
 import { logWatch } from "../support/log_watch.js";
 import { type PrivateRedis, startRedis } from "../support/redis.js";
+import { sessionStoreContract } from "../support/session_store_contract.js";
 
 // One private redis-server for the file; every test uses its own session ids.
 let shared: Promise<PrivateRedis | null> | undefined;
@@ -31,6 +32,11 @@ async function rawClient(t: TestContext): Promise<Redis> {
   t.after(() => client.quit());
   return client;
 }
+
+sessionStoreContract("RedisSessionStore", async (t) => {
+  const store = new RedisSessionStore({ url: await redisUrl(t) });
+  return { store, close: () => store.close() };
+});
 
 describe("RedisSessionStore across processes", () => {
   test("elects exactly one host among 50 simultaneous joins through two store instances", async (t) => {
@@ -85,6 +91,24 @@ describe("RedisSessionStore in Redis", () => {
     assert.ok((await raw.pttl(`myapp:session:${id}`)) > 595_000, "touch with a ttl sets that ttl");
   });
 
+  test("keeps each membership's joinId and lease, measured on Redis's clock, in the session's hash", async (t) => {
+    const store = await openStore(t);
+    const raw = await rawClient(t);
+    const id = sessionId("lease-fields");
+    await store.join(id, "host", { joinId: "h-1", leaseMs: 5000 });
+    await store.join(id, "guest", { joinId: "g-1", leaseMs: 5000 });
+    const [seconds, micros] = await raw.time();
+    const redisNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const hash = await raw.hgetall(`p2p:session:${id}`);
+    assert.equal(hash.host, "host");
+    assert.deepEqual([hash["m:host"], hash["m:guest"]], ["1", "2"]);
+    assert.deepEqual([hash["j:host"], hash["j:guest"]], ["h-1", "g-1"]);
+    const leaseLeft = Number(hash["l:guest"]) - redisNow;
+    assert.ok(leaseLeft > 4000 && leaseLeft <= 5000, `lease ends ${leaseLeft} ms after Redis's now`);
+    assert.equal(await store.detach(id, "guest", "g-1"), true);
+    assert.equal(await raw.hget(`p2p:session:${id}`, "l:guest"), "0", "detached: no lease");
+  });
+
   test("empties a session when Redis expires it, so the next joiner becomes host", async (t) => {
     const store = await openStore(t);
     const raw = await rawClient(t);
@@ -136,6 +160,8 @@ describe("RedisSessionStore when Redis goes away", () => {
       store.leave("s", "before"),
       store.peers("s"),
       store.touch("s"),
+      store.refresh("s", "before", "some-join"),
+      store.detach("s", "before", "some-join"),
     ]) {
       await assert.rejects(operation, (error: unknown) => {
         assert.ok(error instanceof P2pError);
@@ -151,6 +177,9 @@ describe("RedisSessionStore when Redis goes away", () => {
     await log.waitFor({ message: "redis reconnected", role: "session store" }, back);
     // A fresh redis-server has no script cache: the join must still run (EVALSHA falls back to EVAL).
     const rejoin = await store.join("s", "after");
-    assert.deepEqual(rejoin, { host: "after", isHost: true, peers: ["after"] });
+    assert.deepEqual(
+      { host: rejoin.host, isHost: rejoin.isHost, peers: rejoin.peers },
+      { host: "after", isHost: true, peers: ["after"] },
+    );
   });
 });

@@ -3,17 +3,29 @@ import { describe, test } from "node:test";
 import { Signer } from "../../src/cable/signer.js";
 import { signSessionToken } from "../../src/channels/session_token.js";
 import { TEST_SECRET } from "../support/cable.js";
-import { isError, isReadyOf, type Message, offer, startSessions } from "../support/signaling_peers.js";
+import {
+  isError,
+  isReadyOf,
+  type Message,
+  offer,
+  startSessions,
+  withoutJoinId,
+} from "../support/signaling_peers.js";
 
 describe("SignalingChannel", () => {
   test("tells the host and every joiner ready with the host, the joiner and the members", async (t) => {
     const { joined } = await startSessions(t);
     const ann = await joined("s1", "ann");
-    assert.deepEqual(ann.messages, [{ type: "ready", host: "ann", peer: "ann", peers: ["ann"] }]);
+    assert.deepEqual(ann.messages.map(withoutJoinId), [
+      { type: "ready", host: "ann", peer: "ann", peers: ["ann"] },
+    ]);
     const bob = await joined("s1", "bob");
     const expected = { type: "ready", host: "ann", peer: "bob", peers: ["ann", "bob"] };
-    assert.deepEqual(await ann.next(isReadyOf("bob"), "bob's ready"), expected);
-    assert.deepEqual(bob.messages, [expected]);
+    const atAnn = await ann.next(isReadyOf("bob"), "bob's ready");
+    assert.deepEqual(withoutJoinId(atAnn), expected);
+    assert.deepEqual(bob.messages, [atAnn], "the same ready, joinId included, to everyone");
+    assert.match(String(atAnn.joinId), /^[0-9a-f-]{36}$/);
+    assert.notEqual(atAnn.joinId, ann.messages[0]!.joinId);
   });
 
   test("delivers a signal only to the addressed peer, with from stamped from the token", async (t) => {
@@ -43,7 +55,9 @@ describe("SignalingChannel", () => {
     assert.match(String(error.message), /Peer "dan" is not a member of session "s1"/);
     ann.perform("signal", { to: "dan", signal: offer });
     await ann.next(isError, "the second error", 2);
-    assert.deepEqual(dan.messages, [{ type: "ready", host: "dan", peer: "dan", peers: ["dan"] }]);
+    assert.deepEqual(dan.messages.map(withoutJoinId), [
+      { type: "ready", host: "dan", peer: "dan", peers: ["dan"] },
+    ]);
   });
 
   test("keeps session and peer streams apart even when a session id looks like a peer stream", async (t) => {
@@ -129,8 +143,18 @@ describe("SignalingChannel", () => {
     });
     await cy.next((m) => m.type === "host-left", "host-left");
     assert.deepEqual(await store.peers("s1"), []);
-    assert.deepEqual(await cy.join(), { type: "ready", host: "cy", peer: "cy", peers: ["cy"] });
-    assert.deepEqual(await bob.join(), { type: "ready", host: "cy", peer: "bob", peers: ["cy", "bob"] });
+    assert.deepEqual(withoutJoinId(await cy.join()), {
+      type: "ready",
+      host: "cy",
+      peer: "cy",
+      peers: ["cy"],
+    });
+    assert.deepEqual(withoutJoinId(await bob.join()), {
+      type: "ready",
+      host: "cy",
+      peer: "bob",
+      peers: ["cy", "bob"],
+    });
   });
 
   test("tells the others peer-left when a member unsubscribes or leaves", async (t) => {
@@ -207,7 +231,8 @@ describe("SignalingChannel", () => {
         /candidate\.candidate/,
       ],
       ["signal", { to: "ann", signal: offer }, /cannot signal itself/],
-      ["join", { peerId: "mallory" }, /join takes no data, got "peerId"/],
+      ["join", { peerId: "mallory" }, /join takes only "resume", got "peerId"/],
+      ["join", { resume: "yes" }, /join "resume" must be true, got "yes"/],
       ["drop", { peer: ["cy"] }, /drop needs "peer"/],
     ];
     for (const [action, data] of bad) ann.perform(action, data);
@@ -218,5 +243,67 @@ describe("SignalingChannel", () => {
       assert.match(String(errors[i]!.message), pattern);
     });
     assert.equal(bob.all((m) => m.type === "signal" || isError(m)).length, 0);
+  });
+  test("refuses a signal between two members with signal_forbidden, either way, and relays nothing", async (t) => {
+    const { joined } = await startSessions(t);
+    const ann = await joined("s1", "ann");
+    const bob = await joined("s1", "bob");
+    const cy = await joined("s1", "cy");
+    bob.perform("signal", { to: "cy", signal: offer });
+    const error = await bob.next(isError, "the signal_forbidden error");
+    assert.equal(error.reason, "signal_forbidden");
+    assert.match(
+      String(error.message),
+      /Peer "bob" may signal only the host of session "s1" \("ann"\), not "cy"/,
+    );
+    cy.perform("signal", { to: "bob", signal: { type: "candidate", candidate: null } });
+    assert.equal((await cy.next(isError, "cy's signal_forbidden error")).reason, "signal_forbidden");
+    // Host and member still talk, both ways; had a member's signal leaked, it would be there first.
+    bob.perform("signal", { to: "ann", signal: offer });
+    assert.equal((await ann.next((m) => m.type === "signal", "bob's offer at ann")).from, "bob");
+    ann.perform("signal", { to: "cy", signal: offer });
+    assert.equal((await cy.next((m) => m.type === "signal", "ann's offer at cy")).from, "ann");
+    assert.equal(bob.all((m) => m.type === "signal").length, 0);
+    assert.equal(cy.all((m) => m.type === "signal").length, 1);
+    assert.equal(ann.all(isError).length, 0);
+  });
+
+  test("echoes join { resume: true } in ready, and a plain join has no resume", async (t) => {
+    const { joined } = await startSessions(t);
+    const ann = await joined("s1", "ann");
+    const bob = await joined("s1", "bob");
+    assert.equal("resume" in bob.messages[0]!, false);
+    const again = await bob.join({ resume: true });
+    assert.deepEqual(withoutJoinId(again), {
+      type: "ready",
+      host: "ann",
+      peer: "bob",
+      peers: ["ann", "bob"],
+      resume: true,
+    });
+    assert.deepEqual(await ann.next(isReadyOf("bob"), "bob's second ready at ann", 2), again);
+  });
+
+  test("ignores a drop of a membership the peer has replaced by joining again, or of a non-member", async (t) => {
+    const { joined, store } = await startSessions(t);
+    const ann = await joined("s1", "ann");
+    const bob = await joined("s1", "bob");
+    const first = bob.messages[0]!.joinId;
+    const second = (await bob.join()).joinId;
+    assert.notEqual(first, second);
+    ann.perform("drop", { peer: "bob", joinId: first });
+    ann.perform("drop", { peer: "nobody" });
+    // Actions of one subscription run in order: once this error is back, both drops were handled.
+    ann.perform("signal", { to: "nobody", signal: offer });
+    assert.equal((await ann.next(isError, "the marker error")).reason, "unknown_peer");
+    assert.equal(ann.all(isError).length, 1, "a stale drop is no error");
+    assert.deepEqual(await store.peers("s1"), ["ann", "bob"]);
+    ann.perform("drop", { peer: "bob", joinId: second });
+    assert.deepEqual(await bob.next((m) => m.type === "peer-left", "bob dropped"), {
+      type: "peer-left",
+      peer: "bob",
+    });
+    assert.equal(ann.all((m) => m.type === "peer-left").length, 1);
+    assert.deepEqual(await store.peers("s1"), ["ann"]);
   });
 });

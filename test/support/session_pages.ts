@@ -79,18 +79,23 @@ export async function openPeer(
   return { ...tracked, name };
 }
 
-/** Waits until the page's latest status map lists exactly `names`, each `connected`. */
-export function allConnected(peer: PeerPage, names: string[]): Promise<void> {
+/**
+ * Waits until the page's latest status map shows each of `names` `connected`. With `since`, that
+ * map must have arrived at or after it (so a map from before a failover does not count).
+ */
+export function allConnected(peer: PeerPage, names: string[], since = 0, timeoutMs?: number): Promise<void> {
   return waitInPage(
     peer.page,
     `${peer.name} to see ${names.join(", ")} all connected`,
-    (expected: string[]) => {
+    ([expected, at]: [string[], number]) => {
       const maps = window.__p2p.filter((e) => e.name === "p2p:peers");
-      const last = maps.at(-1)?.detail as Record<string, string> | undefined;
-      if (!last) return false;
+      const latest = maps.at(-1);
+      if (!latest || latest.at < at) return false;
+      const last = latest.detail as Record<string, string>;
       return expected.every((n) => last[n] === "connected");
     },
-    names,
+    [names, since] as [string[], number],
+    timeoutMs,
   );
 }
 

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, type TestContext, test } from "node:test";
 import { P2pError, Reasons } from "../../src/cable/errors.js";
-import type { SessionStore } from "../../src/store/adapter.js";
+import type { JoinResult, SessionStore } from "../../src/store/adapter.js";
+import { sessionLeaseContract } from "./session_lease_contract.js";
 
 /** A store under test. `advance` moves its clock; without it, expiry is tested against real time. */
 export interface ContractStore {
@@ -13,6 +14,12 @@ export interface ContractStore {
 
 /** Fresh, unique session ids: implementations that share a server (Redis) never see each other's. */
 const sessionId = (label: string) => `${label}-${randomUUID()}`;
+
+/** A lease that outlasts every expiry test: those are about the session's ttl alone. */
+const HOUR = 3_600_000;
+
+/** What every joiner is told, without the ids of the membership. */
+const seen = ({ host, isHost, peers }: JoinResult) => ({ host, isHost, peers });
 
 /** Polls `probe` until it holds, failing with `description` after `timeoutMs`: for real-clock expiry. */
 async function eventually(
@@ -29,7 +36,7 @@ async function eventually(
 
 /**
  * The `SessionStore` contract (src/store/adapter.ts), run against one implementation: host
- * election, idempotent joins, `maxPeers`, leaves, concurrency and expiry.
+ * election, idempotent joins, `maxPeers`, leaves, concurrency, expiry and leases.
  *
  * @example
  * sessionStoreContract("MemorySessionStore", async () => {
@@ -38,9 +45,9 @@ async function eventually(
  *   return { store, advance: (ms) => (now += ms), close: () => store.close() };
  * });
  */
-export function sessionStoreContract(name: string, create: () => Promise<ContractStore>): void {
+export function sessionStoreContract(name: string, create: (t: TestContext) => Promise<ContractStore>): void {
   async function open(t: TestContext): Promise<ContractStore> {
-    const opened = await create();
+    const opened = await create(t);
     t.after(() => opened.close());
     return opened;
   }
@@ -49,9 +56,13 @@ export function sessionStoreContract(name: string, create: () => Promise<Contrac
     test("makes the first peer to join the host and lists members host first", async (t) => {
       const { store } = await open(t);
       const id = sessionId("first");
-      assert.deepEqual(await store.join(id, "ann"), { host: "ann", isHost: true, peers: ["ann"] });
-      assert.deepEqual(await store.join(id, "bob"), { host: "ann", isHost: false, peers: ["ann", "bob"] });
-      assert.deepEqual(await store.join(id, "cy"), {
+      assert.deepEqual(seen(await store.join(id, "ann")), { host: "ann", isHost: true, peers: ["ann"] });
+      assert.deepEqual(seen(await store.join(id, "bob")), {
+        host: "ann",
+        isHost: false,
+        peers: ["ann", "bob"],
+      });
+      assert.deepEqual(seen(await store.join(id, "cy")), {
         host: "ann",
         isHost: false,
         peers: ["ann", "bob", "cy"],
@@ -67,13 +78,24 @@ export function sessionStoreContract(name: string, create: () => Promise<Contrac
       assert.equal(await store.host(id), null);
     });
 
-    test("keeps members and roles when a peer joins again", async (t) => {
+    test("keeps members and roles when a peer joins again, naming the membership it replaced", async (t) => {
       const { store } = await open(t);
       const id = sessionId("rejoin");
-      await store.join(id, "ann");
-      await store.join(id, "bob");
-      assert.deepEqual(await store.join(id, "bob"), { host: "ann", isHost: false, peers: ["ann", "bob"] });
-      assert.deepEqual(await store.join(id, "ann"), { host: "ann", isHost: true, peers: ["ann", "bob"] });
+      const ann = await store.join(id, "ann");
+      const bob = await store.join(id, "bob", { joinId: "bob-1" });
+      assert.equal(bob.joinId, "bob-1", "the joinId given is the membership's");
+      assert.ok(ann.joinId.length > 0 && ann.joinId !== bob.joinId, "a fresh joinId by default");
+      assert.equal(ann.replaced, undefined);
+      assert.deepEqual(await store.join(id, "bob", { joinId: "bob-2" }), {
+        host: "ann",
+        isHost: false,
+        peers: ["ann", "bob"],
+        joinId: "bob-2",
+        replaced: "bob-1",
+      });
+      const again = await store.join(id, "ann");
+      assert.deepEqual(seen(again), { host: "ann", isHost: true, peers: ["ann", "bob"] });
+      assert.equal(again.replaced, ann.joinId);
     });
 
     test("refuses a join beyond maxPeers with session_full and leaves the members untouched", async (t) => {
@@ -105,8 +127,12 @@ export function sessionStoreContract(name: string, create: () => Promise<Contrac
       assert.deepEqual(await store.leave(id, "ann"), { left: true, hostLeft: true, peers: [] });
       assert.deepEqual(await store.peers(id), []);
       assert.equal(await store.host(id), null);
-      assert.deepEqual(await store.join(id, "cy"), { host: "cy", isHost: true, peers: ["cy"] });
-      assert.deepEqual(await store.join(id, "bob"), { host: "cy", isHost: false, peers: ["cy", "bob"] });
+      assert.deepEqual(seen(await store.join(id, "cy")), { host: "cy", isHost: true, peers: ["cy"] });
+      assert.deepEqual(seen(await store.join(id, "bob")), {
+        host: "cy",
+        isHost: false,
+        peers: ["cy", "bob"],
+      });
     });
 
     test("removes a member that leaves and keeps the host", async (t) => {
@@ -160,25 +186,25 @@ export function sessionStoreContract(name: string, create: () => Promise<Contrac
       const { store, advance } = await open(t);
       const id = sessionId("expiry");
       if (advance) {
-        await store.join(id, "ann", { ttlSeconds: 10 });
-        await store.join(id, "bob", { ttlSeconds: 10 });
+        await store.join(id, "ann", { ttlSeconds: 10, leaseMs: HOUR });
+        await store.join(id, "bob", { ttlSeconds: 10, leaseMs: HOUR });
         advance(9_000);
         assert.deepEqual(await store.peers(id), ["ann", "bob"], "alive just before the ttl");
         advance(1_000);
       } else {
-        await store.join(id, "ann", { ttlSeconds: 0.2 });
-        await store.join(id, "bob", { ttlSeconds: 0.2 });
+        await store.join(id, "ann", { ttlSeconds: 0.2, leaseMs: HOUR });
+        await store.join(id, "bob", { ttlSeconds: 0.2, leaseMs: HOUR });
         await eventually(async () => (await store.peers(id)).length === 0, "the session to expire");
       }
       assert.deepEqual(await store.peers(id), []);
       assert.equal(await store.host(id), null);
-      assert.deepEqual(await store.join(id, "bob"), { host: "bob", isHost: true, peers: ["bob"] });
+      assert.deepEqual(seen(await store.join(id, "bob")), { host: "bob", isHost: true, peers: ["bob"] });
     });
 
     test("pushes the expiry forward on touch and on every join and leave", async (t) => {
       const { store, advance } = await open(t);
       const id = sessionId("touch");
-      await store.join(id, "ann", { ttlSeconds: 10 });
+      await store.join(id, "ann", { ttlSeconds: 10, leaseMs: HOUR });
       await store.touch(id);
       assert.deepEqual(await store.peers(id), ["ann"], "touch changes no members");
       await store.touch(sessionId("absent"));
@@ -186,7 +212,7 @@ export function sessionStoreContract(name: string, create: () => Promise<Contrac
       advance(8_000);
       await store.touch(id);
       advance(8_000);
-      await store.join(id, "bob", { ttlSeconds: 10 });
+      await store.join(id, "bob", { ttlSeconds: 10, leaseMs: HOUR });
       advance(8_000);
       await store.leave(id, "bob");
       advance(8_000);
@@ -212,7 +238,14 @@ export function sessionStoreContract(name: string, create: () => Promise<Contrac
         /maxPeers must be a positive integer, got 0/,
       );
       await assert.rejects(store.join(id, "a", { ttlSeconds: -1 }), /ttlSeconds must be positive, got -1/);
+      await assert.rejects(store.join(id, "a", { leaseMs: 0 }), /leaseMs must be positive, got 0/);
+      await assert.rejects(store.join(id, "a", { joinId: "" }), /joinId must be a non-empty string/);
+      await assert.rejects(store.refresh(id, "a", ""), /joinId must be a non-empty string/);
+      await assert.rejects(store.refresh(id, "a", "j", { leaseMs: Number.NaN }), /leaseMs must be positive/);
+      await assert.rejects(store.detach("", "a", "j"), /sessionId must be a non-empty string/);
       assert.deepEqual(await store.peers(id), []);
     });
+
+    sessionLeaseContract(open);
   });
 }

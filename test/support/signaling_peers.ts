@@ -1,7 +1,10 @@
 import type { TestContext } from "node:test";
 import type { Consumer } from "@rails/actioncable";
 import { signSessionToken } from "../../src/channels/session_token.js";
-import { createSignalingChannel } from "../../src/channels/signaling_channel.js";
+import {
+  createSignalingChannel,
+  type SignalingChannelOptions,
+} from "../../src/channels/signaling_channel.js";
 import { MemorySessionStore } from "../../src/store/memory.js";
 import { recordingLogger, startCable, withDeadline } from "./cable.js";
 import { railsConsumer } from "./official_clients.js";
@@ -54,16 +57,18 @@ export class Peer {
     this.subscription.perform(action, data);
   }
 
-  /** Performs `join` and waits for its own `ready`. */
-  async join(): Promise<Message> {
+  /** Performs `join` (with `data`, e.g. `{ resume: true }`) and waits for its own `ready`. */
+  async join(data: Message = {}): Promise<Message> {
     const seen = this.all(isReadyOf(this.peerId)).length;
-    this.perform("join");
+    this.perform("join", data);
     return this.next(isReadyOf(this.peerId), `ready of ${this.peerId}`, seen + 1);
   }
 }
 
 export const isReadyOf = (peer: string) => (m: Message) => m.type === "ready" && m.peer === peer;
 export const isError = (m: Message) => m.type === "error";
+/** A message without its `joinId` (a fresh random id per join), for comparing the rest whole. */
+export const withoutJoinId = ({ joinId: _, ...rest }: Message) => rest;
 /** A minimal SDP offer: the server relays it, it never parses it. */
 export const offer = { type: "offer", sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n" };
 
@@ -71,7 +76,7 @@ export const offer = { type: "offer", sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"
  * A cable with `SignalingChannel` on a `MemorySessionStore`, and helpers that subscribe official
  * `@rails/actioncable` consumers to it, one socket per peer.
  */
-export async function startSessions(t: TestContext, options: { maxPeers?: number } = {}) {
+export async function startSessions(t: TestContext, options: Omit<SignalingChannelOptions, "store"> = {}) {
   const store = new MemorySessionStore();
   const logger = recordingLogger();
   const channels = [createSignalingChannel({ store, ...options })];

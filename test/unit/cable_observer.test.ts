@@ -31,4 +31,18 @@ describe("ObserverSet", () => {
     assert.deepEqual(sent, [Buffer.byteLength('{"message":"héllo ✓"}')]);
     assert.notEqual(sent[0], '{"message":"héllo ✓"}'.length);
   });
+
+  test("passes a failed teardown step on with its channel, stream and error", () => {
+    const observers = new ObserverSet((error) => assert.fail(String(error)));
+    const seen: unknown[] = [];
+    observers.add({ teardownFailed: (c, what, error) => seen.push([c.id, what, String(error)]) });
+    observers.teardownFailed(
+      connection,
+      { step: "stop_stream", channel: "RoomChannel", stream: "room:1" },
+      "down",
+    );
+    assert.deepEqual(seen, [
+      ["c1", { step: "stop_stream", channel: "RoomChannel", stream: "room:1" }, "down"],
+    ]);
+  });
 });

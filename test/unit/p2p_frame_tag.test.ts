@@ -113,6 +113,27 @@ describe("p2pFrameTag", () => {
     assert.deepEqual(verifySessionToken(signer, attrs.token), { sessionId: "s&'`", peerId });
   });
 
+  test("passes the fault-handling options through, and refuses one that is not a positive number", () => {
+    const signer = new Signer(SECRET);
+    const config = {
+      maxOutbox: 64,
+      negotiationTimeoutMs: 8000,
+      cableConnectTimeoutMs: 2000,
+      resumeDelayMs: 3000,
+      reconnect: { initialMs: 100, maxMs: 5000 },
+    };
+    const markup = String(p2pFrameTag(signer, { sessionId: "s", peerId: "a", config }));
+    assert.deepEqual(JSON.parse(frameAttributes(markup).config!), {
+      iceServers: [],
+      keepCableConnection: false,
+      ...config,
+    });
+    assert.throws(
+      () => p2pFrameTag(signer, { sessionId: "s", peerId: "a", config: { reconnect: { maxMs: 0 } } }),
+      /reconnect.maxMs must be a positive number, got 0/,
+    );
+  });
+
   test("refuses a heartbeat that is not a positive number", () => {
     const signer = new Signer(SECRET);
     assert.throws(

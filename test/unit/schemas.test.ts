@@ -3,7 +3,12 @@ import { describe, test } from "node:test";
 import { P2pError } from "../../src/cable/errors.js";
 import { parseAction } from "../../src/channels/schemas/parse_action.js";
 import { greetAction, roomSignalAction } from "../../src/channels/schemas/room_actions.js";
-import { dropAction, emptyAction, signalAction } from "../../src/channels/schemas/session_actions.js";
+import {
+  dropAction,
+  emptyAction,
+  joinAction,
+  signalAction,
+} from "../../src/channels/schemas/session_actions.js";
 import { tokenParamsProblem, turboStreamParams } from "../../src/channels/schemas/subscribe_params.js";
 
 function refusal(schema: Parameters<typeof parseAction>[0], data: unknown): string {
@@ -65,9 +70,21 @@ describe("session action schemas", () => {
     );
     assert.match(refusal(dropAction, { peer: 7 }), /drop needs "peer": a peer id, got 7/);
     assert.match(
-      refusal(emptyAction("join"), { action: "join", peerId: "x" }),
-      /join takes no data, got "peerId"/,
+      refusal(joinAction, { action: "join", peerId: "x" }),
+      /join takes only "resume", got "peerId"/,
     );
+    assert.match(refusal(joinAction, { resume: false }), /join "resume" must be true, got false/);
+    assert.match(refusal(emptyAction("leave"), { peer: "x" }), /leave takes no data, got "peer"/);
+    assert.match(refusal(dropAction, { peer: "b", joinId: 7 }), /drop "joinId" must be a join id, got 7/);
+  });
+
+  test("accept join with or without resume, and drop with or without joinId", () => {
+    assert.deepEqual(parseAction(joinAction, { action: "join" }), { action: "join" });
+    assert.deepEqual(parseAction(joinAction, { resume: true }), { resume: true });
+    assert.deepEqual(parseAction(dropAction, { peer: "b", joinId: "j-1", from: "x" }), {
+      peer: "b",
+      joinId: "j-1",
+    });
   });
 
   test("accept an empty action with or without the action field", () => {

@@ -7,18 +7,37 @@ import { iceCandidate } from "./ice_candidate.js";
 // Schemas of the `perform` data of `SignalingChannel` (docs/protocol.md, "Sessions"). Messages
 // name the action and the field, as clients and their developers read them in `received`.
 
-/** `join`, `detach`, `leave`: no data besides the `action` Action Cable clients add. */
+/** Unknown keys as an error message lists them, each quoted and cut at 40 characters. */
+const keyList = (keys: string[]) => keys.map((key) => JSON.stringify(key.slice(0, 40))).join(", ");
+
+/** `detach`, `leave`: no data besides the `action` Action Cable clients add. */
 export function emptyAction(action: string) {
   return z.strictObject(
     { action: z.string().optional() },
     {
       error: (issue) =>
         issue.code === "unrecognized_keys"
-          ? `${action} takes no data, got ${issue.keys.map((key) => JSON.stringify(key.slice(0, 40))).join(", ")}`
+          ? `${action} takes no data, got ${keyList(issue.keys)}`
           : `${action} takes no data`,
     },
   );
 }
+
+/** `join { resume? }`: `resume: true` says "my data channel to the host is open"; nothing else. */
+export const joinAction = z.strictObject(
+  {
+    action: z.string().optional(),
+    resume: z
+      .literal(true, { error: (issue) => `join "resume" must be true, got ${describe(issue.input)}` })
+      .optional(),
+  },
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `join takes only "resume", got ${keyList(issue.keys)}`
+        : `join takes an object, got ${describe(issue.input)}`,
+  },
+);
 
 /** A peer id field: a non-empty string of at most 200 characters, as session tokens bind. */
 function peerId(action: string, field: string) {
@@ -54,5 +73,12 @@ export const sessionSignal = z.discriminatedUnion(
 /** `signal { to, signal }`: any `from` the client adds is dropped; the server stamps its own. */
 export const signalAction = z.object({ to: peerId("signal", "to"), signal: sessionSignal });
 
-/** `drop { peer }` (host only). */
-export const dropAction = z.object({ peer: peerId("drop", "peer") });
+/** `drop { peer, joinId? }` (host only): with `joinId`, only that membership of `peer`. */
+export const dropAction = z.object({
+  peer: peerId("drop", "peer"),
+  joinId: z
+    .string({ error: (issue) => `drop "joinId" must be a join id, got ${describe(issue.input)}` })
+    .min(1, { error: 'drop "joinId" must not be empty' })
+    .max(sessionTokenDefaults.maxIdLength, { error: 'drop "joinId" is too long' })
+    .optional(),
+});

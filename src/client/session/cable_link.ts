@@ -1,15 +1,25 @@
 import { createConsumer as createActionCableConsumer } from "@rails/actioncable";
 import type { ClientLogger } from "../room/emitter.js";
-import type { SessionConsumer } from "./types.js";
+import type { Backoff } from "./backoff.js";
+import type { Clock, SessionConsumer } from "./types.js";
 
 /** SDP and ICE as `SignalingChannel` carries them (docs/protocol.md, "Sessions"). */
 export type WireSignal =
   | { type: "offer" | "answer"; sdp: string }
   | { type: "candidate"; candidate: RTCIceCandidateInit | null };
 
-/** What `SignalingChannel` sends a subscriber. */
+/** What `SignalingChannel` sends a subscriber (docs/protocol.md, "Sessions"). */
 export type ServerMessage =
-  | { type: "ready"; host: string; peer: string; peers: string[] }
+  | {
+      type: "ready";
+      host: string;
+      peer: string;
+      peers: string[];
+      /** Of `peer`'s new membership: what the host names in `drop`. */
+      joinId?: string;
+      /** `peer` said its data channel to the host is open. */
+      resume?: boolean;
+    }
   | { type: "signal"; from: string; signal: WireSignal }
   | { type: "peer-left"; peer: string }
   | { type: "host-left"; host: string }
@@ -20,48 +30,125 @@ export interface CableLinkOptions {
   cableUrl?: string;
   createConsumer?: (url?: string) => SessionConsumer;
   logger: ClientLogger;
-  /** The subscription is confirmed (first time, or again after the socket came back): time to `join`. */
+  clock: Clock;
+  /** Delays between reconnects; the session resets it on a `ready` for this peer. */
+  backoff: Backoff;
+  /** A fresh socket whose subscription is not confirmed this long is dropped and tried again. */
+  connectTimeoutMs: number;
+  /** The subscription is confirmed (first time, or on a fresh socket after a loss): time to `join`. */
   subscribed(): void;
   received(message: ServerMessage): void;
   /** The server refused the subscription; `reason` comes from the error message that preceded it. */
   rejected(reason: string, message: string): void;
 }
 
+type Subscription = { perform(action: string, data?: object): unknown; unsubscribe(): unknown };
+
 /**
  * This page's line to `SignalingChannel`: one consumer and one subscription that can be dropped
  * once the peer-to-peer link is up (`detach`, for `keepCableConnection: false`) and made again
  * when the host goes away (`attach`). Each attach uses a fresh consumer, so nothing of a closed
  * socket lingers; callbacks of an old consumer are ignored.
+ *
+ * It reconnects by itself, faster than `@rails/actioncable` would: that consumer calls a socket
+ * stale after 6 s and waits up to 18 s more, while the server's lease lapses after 4 s (and a
+ * consumer whose first socket fails never even reports `disconnected`). So a lost socket, or a fresh
+ * one not confirmed within `connectTimeoutMs`, is dropped and a new consumer made after a
+ * `backoff` delay. `detach`, `close` and `abandon` are on purpose: nothing reconnects after them.
  */
 export class CableLink {
   readonly #options: CableLinkOptions;
   #consumer: SessionConsumer | null = null;
-  #subscription: { perform(action: string, data?: object): unknown; unsubscribe(): unknown } | null = null;
+  #subscription: Subscription | null = null;
+  #confirmed = false;
+  #wanted = false;
   #generation = 0;
+  #connectTimer: unknown = null;
+  #retryTimer: unknown = null;
   #lastError: { reason: string; message: string } | null = null;
 
   constructor(options: CableLinkOptions) {
     this.#options = options;
   }
 
+  /** Whether this page holds a cable socket now. */
   get attached(): boolean {
     return this.#consumer !== null;
   }
 
-  /** Connects and subscribes, unless already attached. */
+  /** Whether the subscription is confirmed, so actions reach the server. */
+  get connected(): boolean {
+    return this.#confirmed;
+  }
+
+  /** Connects and subscribes, unless attached already or waiting to reconnect. */
   attach(): void {
-    if (this.#consumer) return;
+    this.#wanted = true;
+    if (this.#consumer || this.#retryTimer !== null) return;
+    this.#connect();
+  }
+
+  /** Performs one action; `false` when the subscription is not confirmed (nothing was sent). */
+  perform(action: string, data: object = {}): boolean {
+    if (!this.#subscription || !this.#confirmed) return false;
+    this.#subscription.perform(action, data);
+    return true;
+  }
+
+  /** Tells the server this peer stays a member, then closes the socket. */
+  detach(): void {
+    this.#stop();
+    if (!this.#consumer) return;
+    this.perform("detach");
+    this.#drop();
+  }
+
+  /** Leaves the session for good: `leave`, unsubscribe, close the socket. */
+  close(): void {
+    this.#stop();
+    if (!this.#consumer) return;
+    this.perform("leave");
+    this.#subscription?.unsubscribe();
+    this.#drop();
+  }
+
+  /** Closes the socket without a word (no `leave`): for a subscription that was `replaced` or refused. */
+  abandon(): void {
+    this.#stop();
+    this.#drop();
+  }
+
+  #connect(): void {
+    this.#retryTimer = null;
     const generation = ++this.#generation;
     const current = () => generation === this.#generation;
+    const { clock, connectTimeoutMs, logger } = this.#options;
     const create =
       this.#options.createConsumer ?? ((url?: string) => createActionCableConsumer(url) as SessionConsumer);
     const consumer = create(this.#options.cableUrl);
     this.#consumer = consumer;
+    this.#connectTimer = clock.setTimeout(() => {
+      this.#connectTimer = null;
+      if (!current()) return;
+      logger.info("cable not connected in time: reconnecting", { timeoutMs: connectTimeoutMs });
+      this.#lost();
+    }, connectTimeoutMs);
     this.#subscription = consumer.subscriptions.create(
       { channel: "SignalingChannel", token: this.#options.token },
       {
         connected: () => {
-          if (current()) this.#options.subscribed();
+          // The Rails client re-sends an unconfirmed subscribe every 500 ms and reports each confirm
+          // as `connected`: only the first on this socket joins (a second join made the host
+          // replace a link mid-negotiation and apply a stale answer).
+          if (!current() || this.#confirmed) return;
+          this.#clearConnectTimer();
+          this.#confirmed = true;
+          this.#options.subscribed();
+        },
+        disconnected: () => {
+          if (!current()) return;
+          logger.info("cable lost: reconnecting", {});
+          this.#lost();
         },
         rejected: () => {
           if (!current()) return;
@@ -69,6 +156,7 @@ export class CableLink {
             reason: "invalid_token",
             message: "SignalingChannel subscription was rejected",
           };
+          this.#stop();
           this.#drop();
           this.#options.rejected(error.reason, error.message);
         },
@@ -79,33 +167,35 @@ export class CableLink {
     );
   }
 
-  /** Performs one action; `false` when not attached (nothing was sent). */
-  perform(action: string, data: object = {}): boolean {
-    if (!this.#subscription) return false;
-    this.#subscription.perform(action, data);
-    return true;
+  /** The socket is gone or never came: a fresh consumer after the next backoff delay. */
+  #lost(): void {
+    this.#drop();
+    if (!this.#wanted || this.#retryTimer !== null) return;
+    const delayMs = this.#options.backoff.next();
+    this.#options.logger.debug("cable reconnect scheduled", { delayMs });
+    this.#retryTimer = this.#options.clock.setTimeout(() => this.#connect(), delayMs);
   }
 
-  /** Tells the server this peer stays a member, then closes the socket. */
-  detach(): void {
-    if (!this.#consumer) return;
-    this.perform("detach");
-    this.#drop();
+  #stop(): void {
+    this.#wanted = false;
+    if (this.#retryTimer === null) return;
+    this.#options.clock.clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
   }
 
-  /** Leaves the session for good: `leave`, unsubscribe, close the socket. */
-  close(): void {
-    if (!this.#consumer) return;
-    this.perform("leave");
-    this.#subscription?.unsubscribe();
-    this.#drop();
+  #clearConnectTimer(): void {
+    if (this.#connectTimer === null) return;
+    this.#options.clock.clearTimeout(this.#connectTimer);
+    this.#connectTimer = null;
   }
 
   #drop(): void {
     const consumer = this.#consumer;
+    this.#clearConnectTimer();
     this.#generation += 1;
     this.#consumer = null;
     this.#subscription = null;
+    this.#confirmed = false;
     consumer?.disconnect();
   }
 
@@ -129,7 +219,12 @@ export function parseServerMessage(data: unknown): ServerMessage | null {
   const isString = (value: unknown): value is string => typeof value === "string";
   switch (m.type) {
     case "ready":
-      return isString(m.host) && isString(m.peer) && Array.isArray(m.peers) && m.peers.every(isString)
+      return isString(m.host) &&
+        isString(m.peer) &&
+        Array.isArray(m.peers) &&
+        m.peers.every(isString) &&
+        (m.joinId === undefined || isString(m.joinId)) &&
+        (m.resume === undefined || typeof m.resume === "boolean")
         ? (m as ServerMessage)
         : null;
     case "signal": {

@@ -11,8 +11,13 @@ import type { SessionData } from "./types.js";
  * MIME type), `s` is the sender, stamped by the host.
  */
 export interface Envelope {
-  /** `d` app data, `st` status map, `sig` negotiation signal (after the channel opened), `hb` heartbeat. */
-  t: "d" | "st" | "sig" | "hb";
+  /**
+   * `d` app data, `st` the whole status map (to a newly connected client), `sd` a status map delta
+   * (`{ peerId: state | null }`, `null` = left the map), `rp` replaced (the host tells a client's
+   * link that another page of the same peer joined in its place), `sig` negotiation signal (after
+   * the channel opened), `hb` heartbeat.
+   */
+  t: "d" | "st" | "sd" | "rp" | "sig" | "hb";
   s?: string;
   /** Body kind: `s` string, `j` JSON, `ab` ArrayBuffer, `v` typed array or DataView (`n` = its name), `blob` (`ct` = type). */
   b?: "s" | "j" | "ab" | "v" | "blob";

@@ -28,6 +28,9 @@ export interface PeerLinkOptions {
   streams?: readonly MediaStream[];
 }
 
+/** What every link of a session shares: the options of `PeerLink` but the peer, side, signal and streams. */
+export type PeerLinkSettings = Omit<PeerLinkOptions, "peerId" | "side" | "signal" | "streams">;
+
 /**
  * One peer-to-peer link between the host and one client: a peer connection negotiated the
  * perfect way (the host impolite and offering first, the client polite), one ordered data channel
@@ -120,6 +123,12 @@ export class PeerLink {
 
   /** Applies a signal that came through the cable. */
   receiveSignal(signal: WireSignal): void {
+    // An answer with no offer of ours outstanding answers an offer of a link this one replaced
+    // (the peer joined twice in a row): applying it would fail the fresh negotiation.
+    if (signal.type === "answer" && this.negotiation.peerConnection.signalingState !== "have-local-offer") {
+      this.#options.logger.debug("stale answer ignored", { peer: this.peerId });
+      return;
+    }
     if (signal.type === "candidate") void this.negotiation.receive({ candidate: signal.candidate });
     else void this.negotiation.receive({ description: { type: signal.type, sdp: signal.sdp } });
   }

@@ -40,6 +40,17 @@ export interface HeartbeatOptions {
   idleTimeoutMs: number;
 }
 
+/**
+ * Retry delays of the cable and of `join`: exponential with full jitter. Attempt `n` (from 0) waits a
+ * random time below `min(maxMs, initialMs * 2^n)`; a `ready` for this peer starts over.
+ */
+export interface BackoffOptions {
+  /** Ceiling of the first delay. */
+  initialMs: number;
+  /** Largest ceiling, however many attempts failed. */
+  maxMs: number;
+}
+
 /** Timers, injectable so tests drive time by hand. */
 export interface Clock {
   /** Milliseconds, as `Date.now()`. */
@@ -107,12 +118,46 @@ export interface P2pSessionOptions {
   logger?: ClientLogger;
   /** Bytes per data channel frame. Default 16 KiB, the size every browser accepts. */
   chunkSize?: number;
+  /** Messages `send` queues while not connected; one more rejects with `outbox_full`. Default 256. */
+  maxOutbox?: number;
+  /**
+   * Default 10 s: a client whose link to the host has not opened this long after the `ready` naming
+   * it abandons the link (`negotiation_timeout`) and joins again; the host forgets such a link.
+   */
+  negotiationTimeoutMs?: number;
+  /** Default 3 s: a fresh cable socket not subscribed this long is dropped and tried again. */
+  cableConnectTimeoutMs?: number;
+  /**
+   * Default 5 s: a client back on the cable whose data channel to the host stayed open waits this
+   * long for a `ready` naming its host before joining with `resume` (after a server restart the
+   * first `join` hosts, and the host, alive, joins again by itself).
+   */
+  resumeDelayMs?: number;
+  /** Delays between cable reconnects and `join` retries. Default 250 ms doubling up to 10 s, with full jitter. */
+  reconnect?: Partial<BackoffOptions>;
+  /** Default `Math.random`: the jitter of `reconnect` (a seam for tests). */
+  random?: () => number;
+  /**
+   * Where `pagehide` and `pageshow` come from. Default `globalThis` (the window); `null` listens to
+   * none. A page leaving for good closes the session; one going into the back/forward cache leaves
+   * and comes back when shown again.
+   */
+  pageEvents?: EventTarget | null;
 }
 
-/** Defaults of `P2pSessionOptions` (no ICE servers, a 1 s heartbeat with a 4 s idle timeout, cable dropped once connected). */
+/**
+ * Defaults of `P2pSessionOptions`: no ICE servers, a 1 s heartbeat with a 4 s idle timeout, cable
+ * dropped once connected, 256 queued messages at most, 10 s to open a link, 3 s to connect the
+ * cable, 5 s to wait for the host before a resuming join, retries from 250 ms doubling up to 10 s.
+ */
 export const sessionDefaults = {
   iceServers: [] as RTCIceServer[],
   heartbeat: { intervalMs: 1000, idleTimeoutMs: 4000 } satisfies HeartbeatOptions,
   keepCableConnection: false,
   chunkSize: 16 * 1024,
+  maxOutbox: 256,
+  negotiationTimeoutMs: 10_000,
+  cableConnectTimeoutMs: 3000,
+  resumeDelayMs: 5000,
+  reconnect: { initialMs: 250, maxMs: 10_000 } satisfies BackoffOptions,
 } as const;

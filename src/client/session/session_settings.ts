@@ -1,0 +1,57 @@
+import { type ClientLogger, silentClientLogger } from "../room/emitter.js";
+import type { PeerLinkSettings } from "./peer_link.js";
+import {
+  type BackoffOptions,
+  type Clock,
+  type P2pSessionOptions,
+  sessionDefaults,
+  systemClock,
+} from "./types.js";
+
+/** `P2pSessionOptions` with every default filled in, as the parts of a session take them. */
+export interface SessionSettings {
+  keepCable: boolean;
+  maxOutbox: number;
+  negotiationTimeoutMs: number;
+  cableConnectTimeoutMs: number;
+  resumeDelayMs: number;
+  reconnect: BackoffOptions;
+  random: (() => number) | undefined;
+  clock: Clock;
+  logger: ClientLogger;
+  /** What every `PeerLink` of the session shares. */
+  link: PeerLinkSettings;
+  /** Where `pagehide` / `pageshow` come from: the window in a browser, nothing in Node. */
+  pageEvents: EventTarget | null;
+}
+
+/** Fills in the defaults of `sessionDefaults` (and the real clock, a silent logger, the window). */
+export function sessionSettings(options: P2pSessionOptions): SessionSettings {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentClientLogger;
+  return {
+    keepCable: options.keepCableConnection ?? sessionDefaults.keepCableConnection,
+    maxOutbox: options.maxOutbox ?? sessionDefaults.maxOutbox,
+    negotiationTimeoutMs: options.negotiationTimeoutMs ?? sessionDefaults.negotiationTimeoutMs,
+    cableConnectTimeoutMs: options.cableConnectTimeoutMs ?? sessionDefaults.cableConnectTimeoutMs,
+    resumeDelayMs: options.resumeDelayMs ?? sessionDefaults.resumeDelayMs,
+    reconnect: { ...sessionDefaults.reconnect, ...options.reconnect },
+    random: options.random,
+    clock,
+    logger,
+    link: {
+      configuration: { iceServers: options.iceServers ?? sessionDefaults.iceServers },
+      createPeerConnection: options.createPeerConnection,
+      heartbeat: { ...sessionDefaults.heartbeat, ...options.heartbeat },
+      clock,
+      logger,
+      chunkSize: options.chunkSize ?? sessionDefaults.chunkSize,
+    },
+    pageEvents:
+      options.pageEvents !== undefined
+        ? options.pageEvents
+        : typeof globalThis.addEventListener === "function"
+          ? globalThis
+          : null,
+  };
+}

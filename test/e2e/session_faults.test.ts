@@ -1,0 +1,227 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { Browser } from "playwright-core";
+import { createDemoApp, type DemoApp } from "../../examples/demo/app.js";
+import { launchChromium, waitInPage } from "../support/browser.js";
+import { type RecordingLogger, recordingLogger } from "../support/cable.js";
+import {
+  allConnected,
+  dataLog,
+  openPeer,
+  type PeerPage,
+  received,
+  sendText,
+} from "../support/session_pages.js";
+import { startTcpProxy, type TcpProxy } from "../support/tcp_proxy.js";
+
+// Faults a one-to-many session meets in production, in Chromium against the demo app: the host's
+// cable socket cut by the network, a second tab with the same peer id, the server restarted under
+// connected pages. (A crashed node with Redis is in session_node_crash.test.ts.)
+// Run `npm run build` first, and run this file through ../shared/tools/netns-run.
+
+const SECRET = "e2e-secret-0123456789abcdef";
+const HEARTBEAT = { intervalMs: 250, idleTimeoutMs: 1000 };
+
+/** Resolves once the server logged `message` (after line `from`) with the given details. */
+async function logged(
+  logger: RecordingLogger,
+  from: number,
+  message: string,
+  details: Record<string, unknown>,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const matches = () =>
+    logger.lines
+      .slice(from)
+      .some(
+        (line) =>
+          line.message === message &&
+          Object.entries(details).every(([key, value]) => line.details?.[key] === value),
+      );
+  // Polls the recorded lines (the event itself), with a deadline that names what was awaited.
+  while (!matches()) {
+    if (Date.now() > deadline) {
+      assert.fail(`the server never logged "${message}" ${JSON.stringify(details)} within ${timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The `p2p:*` events a page recorded at or after `since` whose name is one of `names`. */
+function eventsSince(peer: PeerPage, since: number, names: string[]) {
+  return peer.page.evaluate(
+    ([at, wanted]) =>
+      window.__p2p
+        .filter((e) => e.at >= at && (wanted as string[]).includes(e.name))
+        .map((e) => `${e.name} ${JSON.stringify(e.detail)}`),
+    [since, names] as [number, string[]],
+  );
+}
+
+/** Every host the page was told of since `since` (ids). */
+function hostsSince(peer: PeerPage, since: number) {
+  return peer.page.evaluate(
+    (at) =>
+      window.__p2p.filter((e) => e.name === "p2p:host" && e.at >= at).map((e) => String(e.detail.hostPeerId)),
+    since,
+  );
+}
+
+describe("session faults in the browser", () => {
+  let browser: Browser | null = null;
+  let app: DemoApp;
+  let base: string;
+  let port: number;
+  const logger = recordingLogger();
+  const pages: PeerPage[] = [];
+
+  const chatUrl = (origin: string, name: string, session: string, keep = false) =>
+    `${origin}/chat?name=${name}&session=${session}&interval=${HEARTBEAT.intervalMs}&idle=${HEARTBEAT.idleTimeoutMs}${keep ? "&keep=1" : ""}`;
+  const open = async (name: string, session: string, options: { keep?: boolean; origin?: string } = {}) => {
+    const peer = await openPeer(browser!, chatUrl(options.origin ?? base, name, session, options.keep), name);
+    pages.push(peer);
+    return peer;
+  };
+  const hostFirst = async (name: string, session: string, origin?: string) => {
+    const host = await open(name, session, { origin });
+    await waitInPage(host.page, `${name} to become host`, () =>
+      window.__p2p.some((e) => e.name === "p2p:host" && e.detail.iamHost === true),
+    );
+    return host;
+  };
+
+  before(async (t) => {
+    browser = await launchChromium(t as never);
+    app = createDemoApp({ secret: SECRET, logger, iceServers: [] });
+    base = await app.listen(0, "127.0.0.1");
+    port = Number(new URL(base).port);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  test("keeps the host and every link when the network cuts the host's cable socket", async (t) => {
+    const proxy: TcpProxy = await startTcpProxy(port, t);
+    const session = "cut";
+    const host = await hostFirst("host", session, proxy.url);
+    // ann keeps her cable: she would hear a host-left, and re-negotiate, if the cut reset the session.
+    const ann = await open("ann", session, { keep: true });
+    const bob = await open("bob", session);
+    const peers = [host, ann, bob];
+    await Promise.all(peers.map((p) => allConnected(p, ["host", "ann", "bob"])));
+
+    const mark = Date.now();
+    const fromLine = logger.lines.length;
+    const cut = proxy.cut();
+    assert.ok(cut > 0, "the host's cable went through the proxy");
+    // The host's page reconnects by itself and joins again, still host: its lease never lapsed.
+    await logged(logger, fromLine, "session joined", { peer: "host", isHost: true });
+    await sendText(host, "after the cut");
+    await Promise.all(peers.map((p) => received(p, "host", "after the cut")));
+
+    const cid = await open("cid", session);
+    await Promise.all([...peers, cid].map((p) => allConnected(p, ["host", "ann", "bob", "cid"])));
+    assert.deepEqual(await hostsSince(cid, 0), ["host"], "the newcomer finds the same host");
+    for (const peer of peers) {
+      assert.deepEqual(
+        await eventsSince(peer, mark, ["p2p:disconnected", "p2p:closed", "p2p:negotiating", "p2p:host"]),
+        [],
+        `${peer.name} noticed nothing of the cut`,
+      );
+    }
+    assert.deepEqual(
+      pages.flatMap((p) => p.errors),
+      [],
+    );
+  });
+
+  test("lets a second tab with the same peer id replace the first, the rest undisturbed", async () => {
+    const session = "twins";
+    const host = await hostFirst("host", session);
+    const ann = await open("ann", session);
+    const bobOld = await open("bob", session);
+    await Promise.all([host, ann, bobOld].map((p) => allConnected(p, ["host", "ann", "bob"])));
+
+    const mark = Date.now();
+    const bobNew = await open("bob", session);
+    await waitInPage(bobOld.page, "the first bob tab to be told it was replaced", () =>
+      window.__p2p.some((e) => e.name === "p2p:error" && e.detail.reason === "replaced"),
+    );
+    await Promise.all([host, ann, bobNew].map((p) => allConnected(p, ["host", "ann", "bob"])));
+    await sendText(bobNew, "from the new tab");
+    await Promise.all([host, ann, bobNew].map((p) => received(p, "bob", "from the new tab")));
+
+    // The old tab going away does not take the new one's membership with it.
+    await bobOld.page.close();
+    pages.splice(pages.indexOf(bobOld), 1);
+    await sendText(host, "after the old tab closed");
+    await Promise.all([host, ann, bobNew].map((p) => received(p, "host", "after the old tab closed")));
+    const dan = await open("dan", session);
+    await Promise.all([host, ann, bobNew, dan].map((p) => allConnected(p, ["host", "ann", "bob", "dan"])));
+
+    for (const peer of [host, ann]) {
+      assert.deepEqual(
+        await eventsSince(peer, mark, ["p2p:disconnected", "p2p:closed", "p2p:negotiating", "p2p:host"]),
+        [],
+        `${peer.name} was not disturbed`,
+      );
+    }
+    assert.deepEqual(
+      pages.flatMap((p) => p.errors),
+      [],
+    );
+  });
+
+  test("survives a server restart: no message lost, the host unchanged, a fifth page joins after", async () => {
+    const session = "restart";
+    const host = await hostFirst("host", session);
+    const ann = await open("ann", session, { keep: true });
+    const bob = await open("bob", session);
+    const cid = await open("cid", session);
+    const four = [host, ann, bob, cid];
+    await Promise.all(four.map((p) => allConnected(p, ["host", "ann", "bob", "cid"])));
+
+    const mark = Date.now();
+    const fromLine = logger.lines.length;
+    await app.close();
+    // Peer-to-peer links do not need the server: what is sent while it is down arrives.
+    await sendText(bob, "while the server is down");
+    await sendText(host, "host while down");
+    app = createDemoApp({ secret: SECRET, logger, iceServers: [] });
+    await app.listen(port, "127.0.0.1");
+    await logged(logger, fromLine, "session joined", { peer: "host", isHost: true });
+    await sendText(cid, "after the restart");
+
+    const eve = await open("eve", session);
+    const five = [...four, eve];
+    await Promise.all(five.map((p) => allConnected(p, ["host", "ann", "bob", "cid", "eve"])));
+    await sendText(eve, "from the fifth page");
+    for (const peer of four) {
+      for (const [from, text] of [
+        ["bob", "while the server is down"],
+        ["host", "host while down"],
+        ["cid", "after the restart"],
+        ["eve", "from the fifth page"],
+      ] as const) {
+        await received(peer, from, text);
+      }
+      const log = await dataLog(peer);
+      assert.equal(log.filter((line) => line === "bob:while the server is down").length, 1, "once each");
+    }
+    assert.deepEqual(await hostsSince(eve, 0), ["host"], "the fifth page finds the same host");
+    for (const peer of four) {
+      assert.deepEqual(
+        await eventsSince(peer, mark, ["p2p:disconnected", "p2p:closed", "p2p:host"]),
+        [],
+        `${peer.name} kept its host and its link`,
+      );
+    }
+    assert.deepEqual(
+      pages.flatMap((p) => p.errors),
+      [],
+    );
+  });
+});

@@ -1,0 +1,70 @@
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import type { TestContext } from "node:test";
+
+/** A TCP proxy on 127.0.0.1 in front of one upstream port, whose connections a test can cut. */
+export interface TcpProxy {
+  /** `http://127.0.0.1:<proxy port>`: load a page from here and its cable goes through the proxy too. */
+  readonly url: string;
+  readonly port: number;
+  /** Connections open through the proxy now. */
+  readonly open: number;
+  /**
+   * Destroys every connection open now, both sides at once, as a network that drops them would:
+   * the browser sees its WebSocket close abnormally (1006) and the server sees the socket end.
+   * Resolves to how many were cut. New connections are still accepted.
+   */
+  cut(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a proxy to `upstreamPort` on a free port. It forwards bytes unchanged (the Host and
+ * Origin headers name the proxy, so a same-origin policy holds). Closed with the test through `t`.
+ */
+export async function startTcpProxy(upstreamPort: number, t?: Pick<TestContext, "after">): Promise<TcpProxy> {
+  const pairs = new Set<[Socket, Socket]>();
+  const server: Server = createServer((downstream) => {
+    const upstream = createConnection({ host: "127.0.0.1", port: upstreamPort });
+    const pair: [Socket, Socket] = [downstream, upstream];
+    pairs.add(pair);
+    const drop = () => {
+      pairs.delete(pair);
+      downstream.destroy();
+      upstream.destroy();
+    };
+    downstream.on("error", drop).on("close", drop);
+    upstream.on("error", drop).on("close", drop);
+    downstream.pipe(upstream);
+    upstream.pipe(downstream);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  const cut = () => {
+    const count = pairs.size;
+    for (const [downstream, upstream] of [...pairs]) {
+      // resetAndDestroy sends RST where it can: what a dropped network path looks like to both ends.
+      downstream.resetAndDestroy();
+      upstream.resetAndDestroy();
+    }
+    pairs.clear();
+    return count;
+  };
+  const close = async () => {
+    cut();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  t?.after(close);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    get open() {
+      return pairs.size;
+    },
+    cut,
+    close,
+  };
+}
