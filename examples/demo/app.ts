@@ -1,12 +1,12 @@
 import { createServer, type Server } from "node:http";
 import type { ChannelClass } from "../../src/cable/channel.js";
-import { type Logger, silentLogger } from "../../src/cable/logger.js";
 import { CableServer } from "../../src/cable/server.js";
 import { Signer } from "../../src/cable/signer.js";
 import { RoomChannel } from "../../src/channels/room_channel.js";
 import { RoomSignalingChannel } from "../../src/channels/room_signaling_channel.js";
 import { createSignalingChannel } from "../../src/channels/signaling_channel.js";
 import { TurboStreamsChannel } from "../../src/channels/turbo_streams_channel.js";
+import { type Logger, silentLogger } from "../../src/protocol/logger.js";
 import type { PubSub } from "../../src/pubsub/adapter.js";
 import { type Adapters, createAdapters } from "../../src/server/adapters.js";
 import { type CableMetrics, cableMetrics } from "../../src/server/cable_metrics.js";

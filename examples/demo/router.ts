@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Logger } from "../../src/cable/logger.js";
 import type { CableServer } from "../../src/cable/server.js";
 import type { SafeHtml } from "../../src/html/html.js";
+import type { Logger } from "../../src/protocol/logger.js";
 import type { CableMetrics } from "../../src/server/cable_metrics.js";
 
 /** What every demo route gets besides the request. */

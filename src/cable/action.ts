@@ -1,6 +1,6 @@
+import { P2pError, Reasons } from "../protocol/errors.js";
+import type { Logger } from "../protocol/logger.js";
 import type { Channel, ChannelClass } from "./channel.js";
-import { P2pError, Reasons } from "./errors.js";
-import type { Logger } from "./logger.js";
 import { parseActionData, quote } from "./protocol.js";
 
 /**

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
+import type { Logger } from "../protocol/logger.js";
 import type { Identity } from "./connection.js";
-import type { Logger } from "./logger.js";
 
 /** `CableServerOptions.authenticate`, as the server calls it. */
 export type Authenticate = (request: IncomingMessage) => Identity | null | Promise<Identity | null>;

@@ -1,6 +1,6 @@
+import { P2pError } from "../protocol/errors.js";
+import type { Logger } from "../protocol/logger.js";
 import type { PubSub } from "../pubsub/adapter.js";
-import { P2pError } from "./errors.js";
-import type { Logger } from "./logger.js";
 import { dataFrame, quote } from "./protocol.js";
 import type { Signer } from "./signer.js";
 

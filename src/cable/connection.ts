@@ -1,10 +1,10 @@
 import type { IncomingMessage } from "node:http";
 import type { WebSocket } from "ws";
+import { Reasons } from "../protocol/errors.js";
+import type { Logger } from "../protocol/logger.js";
 import { performAction } from "./action.js";
 import { type Authenticate, authenticateWithin } from "./authentication.js";
 import type { CableHandle, Channel, ChannelClass, ConnectionHandle } from "./channel.js";
-import { Reasons } from "./errors.js";
-import type { Logger } from "./logger.js";
 import { ObservedReasons, type ObserverSet } from "./observer.js";
 import {
   confirmFrame,

@@ -1,13 +1,13 @@
 import { createServer, type Server as HttpServer, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
+import { Reasons } from "../protocol/errors.js";
+import { type Logger, silentLogger } from "../protocol/logger.js";
 import type { PubSub } from "../pubsub/adapter.js";
 import { MemoryPubSub } from "../pubsub/memory.js";
 import type { Authenticate } from "./authentication.js";
 import type { CableHandle, ChannelClass } from "./channel.js";
 import { Connection, type ConnectionHost, type Identity } from "./connection.js";
-import { Reasons } from "./errors.js";
-import { type Logger, silentLogger } from "./logger.js";
 import { type CableObserver, ObservedReasons, ObserverSet } from "./observer.js";
 import { type OriginPolicy, originAllowed } from "./origin.js";
 import { pingFrame, selectProtocol } from "./protocol.js";

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { P2pError, Reasons } from "./errors.js";
+import { P2pError, Reasons } from "../protocol/errors.js";
 
 const DIGEST_HEX_LENGTH = 64;
 

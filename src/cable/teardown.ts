@@ -1,5 +1,5 @@
+import type { Logger } from "../protocol/logger.js";
 import type { Channel, ChannelClass, CloseCause, ConnectionHandle } from "./channel.js";
-import type { Logger } from "./logger.js";
 import type { ObserverSet, TeardownFailure } from "./observer.js";
 import { quote } from "./protocol.js";
 

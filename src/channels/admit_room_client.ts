@@ -1,5 +1,5 @@
 import type { Channel } from "../cable/channel.js";
-import { P2pError, Reasons } from "../cable/errors.js";
+import { P2pError, Reasons } from "../protocol/errors.js";
 import { type RoomIdentity, verifyRoomToken } from "./room_token.js";
 import { tokenParamsProblem } from "./schemas/subscribe_params.js";
 

@@ -1,5 +1,5 @@
 import type { Channel } from "../cable/channel.js";
-import { P2pError, Reasons } from "../cable/errors.js";
+import { P2pError, Reasons } from "../protocol/errors.js";
 import { tokenParamsProblem } from "./schemas/subscribe_params.js";
 import { type SessionIdentity, verifySessionToken } from "./session_token.js";
 

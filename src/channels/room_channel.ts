@@ -1,7 +1,7 @@
 import { Channel } from "../cable/channel.js";
-import { P2pError, Reasons } from "../cable/errors.js";
 import { mediumId, mediumPartial } from "../html/medium_partial.js";
 import { turboStreams } from "../html/turbo_stream.js";
+import { P2pError, Reasons } from "../protocol/errors.js";
 import { admitRoomClient } from "./admit_room_client.js";
 import { type RoomIdentity, roomStreams } from "./room_token.js";
 import { parseAction } from "./schemas/parse_action.js";

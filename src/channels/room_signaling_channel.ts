@@ -1,5 +1,5 @@
 import { Channel } from "../cable/channel.js";
-import { P2pError, Reasons } from "../cable/errors.js";
+import { P2pError, Reasons } from "../protocol/errors.js";
 import { admitRoomClient } from "./admit_room_client.js";
 import { type RoomIdentity, roomStreams } from "./room_token.js";
 import { parseAction } from "./schemas/parse_action.js";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { P2pError, Reasons } from "../cable/errors.js";
 import type { Signer } from "../cable/signer.js";
+import { P2pError, Reasons } from "../protocol/errors.js";
 
 /** The purpose every room token is signed with, so a session token can never open a room. */
 export const ROOM_TOKEN_PURPOSE = "room";

@@ -1,4 +1,4 @@
-import type { Logger } from "../cable/logger.js";
+import type { Logger } from "../protocol/logger.js";
 import type { SessionStore } from "../store/adapter.js";
 import type { SessionIdentity } from "./session_token.js";
 

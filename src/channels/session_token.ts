@@ -1,5 +1,5 @@
-import { P2pError, Reasons } from "../cable/errors.js";
 import type { Signer } from "../cable/signer.js";
+import { P2pError, Reasons } from "../protocol/errors.js";
 
 /** The purpose every session token is signed with, so a room or Turbo token never opens a session. */
 export const SESSION_TOKEN_PURPOSE = "session";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Channel, type ChannelClass } from "../cable/channel.js";
-import { P2pError, Reasons } from "../cable/errors.js";
+import { P2pError, Reasons } from "../protocol/errors.js";
 import { type SessionStore, storeDefaults } from "../store/adapter.js";
 import { admitSessionClient } from "./admit_session_client.js";
 import { parseAction } from "./schemas/parse_action.js";

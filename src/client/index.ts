@@ -1,6 +1,13 @@
 import "./define.js";
 
+export type { Logger } from "../protocol/logger.js";
 export { defineP2pFrame } from "./define.js";
+export type {
+  NegotiationSignal,
+  PerfectNegotiationEvents,
+  PerfectNegotiationOptions,
+} from "./negotiation/perfect_negotiation.js";
+export { PerfectNegotiation, perfectNegotiationDefaults } from "./negotiation/perfect_negotiation.js";
 export type {
   P2pErrorEvent,
   P2pFrameEventMap,
@@ -13,15 +20,8 @@ export type {
 } from "./p2p_frame_element.js";
 export { dispatchP2pEvent, P2pFrameElement, parseFrameConfig } from "./p2p_frame_element.js";
 export type { CableConsumer, CableMixin, CableSubscription } from "./room/cable_subscription.js";
-export type { ClientLogger } from "./room/emitter.js";
 export type { LocalMediaOptions } from "./room/local_media.js";
 export { LocalMedia } from "./room/local_media.js";
-export type {
-  NegotiationSignal,
-  PerfectNegotiationEvents,
-  PerfectNegotiationOptions,
-} from "./room/perfect_negotiation.js";
-export { PerfectNegotiation, perfectNegotiationDefaults } from "./room/perfect_negotiation.js";
 export type { RoomEvents, RoomOptions, RoomState } from "./room/room.js";
 export { Room } from "./room/room.js";
 export type {

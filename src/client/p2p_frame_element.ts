@@ -1,5 +1,5 @@
-import { P2pError, Reasons } from "../cable/errors.js";
-import type { ClientLogger } from "./room/emitter.js";
+import { P2pError, Reasons } from "../protocol/errors.js";
+import type { Logger } from "../protocol/logger.js";
 import { P2pSession } from "./session/p2p_session.js";
 import type {
   P2pSessionOptions,
@@ -59,7 +59,7 @@ export function dispatchP2pEvent<K extends keyof P2pFrameEventMap>(
   return event;
 }
 
-const consoleLogger: ClientLogger = {
+const consoleLogger: Logger = {
   debug() {},
   info() {},
   warn: (message, details) => console.warn(`[p2p-frame] ${message}`, details ?? ""),

@@ -1,5 +1,5 @@
-import type { Logger } from "../cable/logger.js";
-import { silentLogger } from "../cable/logger.js";
+import type { Logger } from "../protocol/logger.js";
+import { silentLogger } from "../protocol/logger.js";
 import type { PubSub, PubSubHandler } from "./adapter.js";
 
 /** One subscription: its own object, so the same function subscribed twice counts as two. */

@@ -1,6 +1,6 @@
 import type { Redis, RedisOptions } from "ioredis";
-import { Reasons } from "../cable/errors.js";
-import { type Logger, silentLogger } from "../cable/logger.js";
+import { Reasons } from "../protocol/errors.js";
+import { type Logger, silentLogger } from "../protocol/logger.js";
 import type { PubSub, PubSubHandler } from "./adapter.js";
 import {
   closeRedis,

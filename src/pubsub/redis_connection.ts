@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from "ioredis";
-import { P2pError, type Reason } from "../cable/errors.js";
-import type { Logger } from "../cable/logger.js";
+import { P2pError, type Reason } from "../protocol/errors.js";
+import type { Logger } from "../protocol/logger.js";
 
 /**
  * Connection settings shared by `RedisPubSub` and `RedisSessionStore`: fail fast instead of queueing.

@@ -1,5 +1,5 @@
-import type { Logger } from "../cable/logger.js";
-import { silentLogger } from "../cable/logger.js";
+import type { Logger } from "../protocol/logger.js";
+import { silentLogger } from "../protocol/logger.js";
 import type { PubSub } from "../pubsub/adapter.js";
 import { MemoryPubSub } from "../pubsub/memory.js";
 import { RedisPubSub } from "../pubsub/redis.js";

@@ -1,5 +1,5 @@
 import type { Logger as Pino } from "pino";
-import type { Logger } from "../cable/logger.js";
+import type { Logger } from "../protocol/logger.js";
 
 /** The part of a pino logger the adapter calls: any pino instance or child fits. */
 export type PinoLike = Pick<Pino, "debug" | "info" | "warn" | "error">;

@@ -1,14 +1,14 @@
 import { Controller } from "@hotwired/stimulus";
-import { P2pError, Reasons } from "../cable/errors.js";
-import type { ClientLogger } from "../client/room/emitter.js";
 import { Room } from "../client/room/room.js";
 import {
   dispatchRoomEvent,
   type MediumConnectedEvent,
   type MediumDisconnectedEvent,
 } from "../client/room/room_events.js";
+import { P2pError, Reasons } from "../protocol/errors.js";
+import type { Logger } from "../protocol/logger.js";
 
-const consoleLogger: ClientLogger = {
+const consoleLogger: Logger = {
   debug() {},
   info() {},
   warn: (message, details) => console.warn(`[room] ${message}`, details ?? ""),

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
-import { P2pError, Reasons } from "../cable/errors.js";
-import { type Logger, silentLogger } from "../cable/logger.js";
+import { P2pError, Reasons } from "../protocol/errors.js";
+import { type Logger, silentLogger } from "../protocol/logger.js";
 import {
   closeRedis,
   openRedis,

@@ -1,4 +1,4 @@
-import type { ClientLogger } from "../client/room/emitter.js";
+import type { Logger } from "../protocol/logger.js";
 
 /** One line a `TestLogger` recorded. */
 export interface LogEntry {
@@ -9,14 +9,14 @@ export interface LogEntry {
 
 /**
  * A logger that keeps every entry for the test to assert on. It fits both the browser classes'
- * `ClientLogger` (`logger` of `P2pSession`, `Room`) and the server's `Logger`.
+ * `Logger` (`logger` of `P2pSession`, `Room`) and the server's `Logger`.
  *
  * @example
  * const logger = new TestLogger();
  * const session = new P2pSession({ sessionId, peerId, token, logger, createConsumer });
  * assert.ok(logger.has("warn", "not the host"));
  */
-export class TestLogger implements ClientLogger {
+export class TestLogger implements Logger {
   /** Everything logged, oldest first. */
   readonly entries: LogEntry[] = [];
 

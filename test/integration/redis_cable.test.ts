@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Reasons } from "../../src/cable/errors.js";
+import { Reasons } from "../../src/protocol/errors.js";
 import { RedisPubSub } from "../../src/pubsub/redis.js";
 import { createTestChannel, identifier, RawClient, startCable } from "../support/cable.js";
 import { logWatch } from "../support/log_watch.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, type TestContext, test } from "node:test";
 import { Redis } from "ioredis";
-import { P2pError, Reasons } from "../../src/cable/errors.js";
+import { P2pError, Reasons } from "../../src/protocol/errors.js";
 import { RedisSessionStore } from "../../src/store/redis.js";
 import { withDeadline } from "../support/cable.js";
 import { logWatch } from "../support/log_watch.js";

@@ -1,9 +1,9 @@
 import type { TestContext } from "node:test";
 import { WebSocket } from "ws";
 import { Channel } from "../../src/cable/channel.js";
-import { P2pError, Reasons } from "../../src/cable/errors.js";
-import type { Logger } from "../../src/cable/logger.js";
 import { CableServer, type CableServerOptions } from "../../src/cable/server.js";
+import { P2pError, Reasons } from "../../src/protocol/errors.js";
+import type { Logger } from "../../src/protocol/logger.js";
 
 export const TEST_SECRET = "test-secret-0123456789abcdef";
 

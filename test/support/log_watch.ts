@@ -1,4 +1,4 @@
-import type { Logger } from "../../src/cable/logger.js";
+import type { Logger } from "../../src/protocol/logger.js";
 import { withDeadline } from "./cable.js";
 
 export interface WatchedLine {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, type TestContext, test } from "node:test";
-import { P2pError, Reasons } from "../../src/cable/errors.js";
+import { P2pError, Reasons } from "../../src/protocol/errors.js";
 import type { JoinResult, SessionStore } from "../../src/store/adapter.js";
 import { sessionLeaseContract } from "./session_lease_contract.js";
 

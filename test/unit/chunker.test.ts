@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { P2pError } from "../../src/cable/errors.js";
 import { type DataChannelLike, FrameReceiver, FrameSender } from "../../src/client/session/chunker.js";
 import { decodeBody, decodeMessage, encodeMessage } from "../../src/client/session/message_codec.js";
+import type { P2pError } from "../../src/protocol/errors.js";
 
 type Event = "open" | "close" | "bufferedamountlow";
 

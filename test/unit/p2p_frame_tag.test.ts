@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { P2pError, Reasons } from "../../src/cable/errors.js";
 import { Signer } from "../../src/cable/signer.js";
 import { signSessionToken, verifySessionToken } from "../../src/channels/session_token.js";
 import { html } from "../../src/html/html.js";
 import { p2pFrameTag } from "../../src/html/p2p_frame_tag.js";
+import { P2pError, Reasons } from "../../src/protocol/errors.js";
 
 const SECRET = "unit-secret-0123456789abcdef";
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { P2pError } from "../../src/cable/errors.js";
 import type { SessionEvents } from "../../src/client/session/events.js";
 import { P2pSession } from "../../src/client/session/p2p_session.js";
 import type { P2pSessionOptions } from "../../src/client/session/types.js";
+import type { P2pError } from "../../src/protocol/errors.js";
 import { FakeClock } from "../../src/testing/fake_clock.js";
 import {
   FakeConsumer,

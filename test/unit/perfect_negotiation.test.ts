@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { ClientLogger } from "../../src/client/room/emitter.js";
-import { type NegotiationSignal, PerfectNegotiation } from "../../src/client/room/perfect_negotiation.js";
+import {
+  type NegotiationSignal,
+  PerfectNegotiation,
+} from "../../src/client/negotiation/perfect_negotiation.js";
+import type { Logger } from "../../src/protocol/logger.js";
 import { FakePeerConnection } from "../../src/testing/fake_peer_connection.js";
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function recordingLogger(): ClientLogger & { lines: string[] } {
+function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
   const at = (level: string) => (message: string) => lines.push(`${level}: ${message}`);
   return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };

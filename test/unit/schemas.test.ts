@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { P2pError } from "../../src/cable/errors.js";
 import { parseAction } from "../../src/channels/schemas/parse_action.js";
 import { greetAction, roomSignalAction } from "../../src/channels/schemas/room_actions.js";
 import {
@@ -10,6 +9,7 @@ import {
   signalAction,
 } from "../../src/channels/schemas/session_actions.js";
 import { tokenParamsProblem, turboStreamParams } from "../../src/channels/schemas/subscribe_params.js";
+import { P2pError } from "../../src/protocol/errors.js";
 
 function refusal(schema: Parameters<typeof parseAction>[0], data: unknown): string {
   try {

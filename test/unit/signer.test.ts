@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { describe, test } from "node:test";
-import { P2pError } from "../../src/cable/errors.js";
 import { Signer } from "../../src/cable/signer.js";
+import { P2pError } from "../../src/protocol/errors.js";
 
 const SECRET = "unit-test-secret-0123456789";
 

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { P2pError, Reasons } from "../../cable/errors.js";
+import { P2pError, Reasons } from "../../protocol/errors.js";
 
 /**
  * The data of a `perform`, checked against its schema: the parsed value (unknown fields dropped),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type Reason, Reasons } from "../../cable/errors.js";
+import { type Reason, Reasons } from "../../protocol/errors.js";
 
 /** Longest token or signed stream name accepted: `Signer` refuses longer ones unread. */
 export const MAX_TOKEN_LENGTH = 16_384;

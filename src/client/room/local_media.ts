@@ -1,4 +1,4 @@
-import { P2pError, Reasons } from "../../cable/errors.js";
+import { P2pError, Reasons } from "../../protocol/errors.js";
 
 /** Which camera and microphone to ask for, and where from (`navigator.mediaDevices` unless injected). */
 export interface LocalMediaOptions {

@@ -1,9 +1,10 @@
 import { createConsumer } from "@rails/actioncable";
-import type { P2pError } from "../../cable/errors.js";
+import { Emitter } from "../../protocol/emitter.js";
+import type { P2pError } from "../../protocol/errors.js";
+import { type Logger, silentLogger } from "../../protocol/logger.js";
+import { type NegotiationSignal, PerfectNegotiation } from "../negotiation/perfect_negotiation.js";
 import type { CableConsumer } from "./cable_subscription.js";
-import { type ClientLogger, Emitter, silentClientLogger } from "./emitter.js";
 import { LocalMedia, type LocalMediaOptions } from "./local_media.js";
-import { type NegotiationSignal, PerfectNegotiation } from "./perfect_negotiation.js";
 import { RoomPresence } from "./room_presence.js";
 import { Signaller } from "./signaller.js";
 
@@ -20,7 +21,7 @@ export interface RoomOptions extends LocalMediaOptions {
   /** Default `new RTCPeerConnection(configuration)`: a seam for tests. */
   createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
   maxRetries?: number;
-  logger?: ClientLogger;
+  logger?: Logger;
 }
 
 /** What a `Room` reports through `on(name, listener)`. */
@@ -63,13 +64,13 @@ export class Room {
   readonly #greeted = new Set<string>();
   readonly #early = new Map<string, NegotiationSignal[]>();
   readonly #options: RoomOptions;
-  readonly #logger: ClientLogger;
+  readonly #logger: Logger;
   readonly #events: Emitter<RoomEvents>;
 
   constructor(options: RoomOptions) {
     this.clientId = options.clientId;
     this.#options = options;
-    this.#logger = options.logger ?? silentClientLogger;
+    this.#logger = options.logger ?? silentLogger;
     this.#events = new Emitter((error, event) =>
       this.#logger.error("room listener failed", { event, error: String(error) }),
     );

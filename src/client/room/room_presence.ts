@@ -1,5 +1,5 @@
+import type { Logger } from "../../protocol/logger.js";
 import { type CableConsumer, type CableSubscription, subscribeChannel } from "./cable_subscription.js";
-import type { ClientLogger } from "./emitter.js";
 
 /** The `RoomChannel` subscription of one page, and who to tell when clients join and leave. */
 export interface RoomPresenceOptions {
@@ -9,7 +9,7 @@ export interface RoomPresenceOptions {
   joined(clientId: string): void;
   /** Someone unsubscribed (left, closed the tab). */
   left(clientId: string): void;
-  logger: ClientLogger;
+  logger: Logger;
 }
 
 /**

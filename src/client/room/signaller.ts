@@ -1,6 +1,6 @@
+import type { Logger } from "../../protocol/logger.js";
+import type { NegotiationSignal } from "../negotiation/perfect_negotiation.js";
 import { type CableConsumer, type CableSubscription, subscribeChannel } from "./cable_subscription.js";
-import type { ClientLogger } from "./emitter.js";
-import type { NegotiationSignal } from "./perfect_negotiation.js";
 
 /** The `RoomSignalingChannel` subscription of one page, and who gets the signals addressed to it. */
 export interface SignallerOptions {
@@ -9,7 +9,7 @@ export interface SignallerOptions {
   token: string;
   /** One signal from another client; `from` was stamped by the server from its token. */
   signalled(from: string, signal: NegotiationSignal): void;
-  logger: ClientLogger;
+  logger: Logger;
 }
 
 /**
@@ -20,7 +20,7 @@ export class Signaller {
   /** Resolves once the server confirmed the subscription: signals sent to us are delivered from then. */
   readonly ready: Promise<void>;
   readonly #subscription: CableSubscription;
-  readonly #logger: ClientLogger;
+  readonly #logger: Logger;
   #closed = false;
 
   constructor(options: SignallerOptions) {

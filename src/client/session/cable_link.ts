@@ -1,5 +1,5 @@
 import { createConsumer as createActionCableConsumer } from "@rails/actioncable";
-import type { ClientLogger } from "../room/emitter.js";
+import type { Logger } from "../../protocol/logger.js";
 import type { Backoff } from "./backoff.js";
 import type { Clock, SessionConsumer } from "./types.js";
 
@@ -29,7 +29,7 @@ export interface CableLinkOptions {
   token: string;
   cableUrl?: string;
   createConsumer?: (url?: string) => SessionConsumer;
-  logger: ClientLogger;
+  logger: Logger;
   clock: Clock;
   /** Delays between reconnects; the session resets it on a `ready` for this peer. */
   backoff: Backoff;

@@ -1,4 +1,4 @@
-import { P2pError, Reasons } from "../../cable/errors.js";
+import { P2pError, Reasons } from "../../protocol/errors.js";
 
 /**
  * Session data channel framing. A message (see message_codec.ts) of any size is cut into frames of

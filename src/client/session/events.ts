@@ -1,4 +1,4 @@
-import type { P2pError } from "../../cable/errors.js";
+import type { P2pError } from "../../protocol/errors.js";
 import type { DecodedMessage } from "./message_codec.js";
 import type { PeerStates, SessionMessage, SessionState } from "./types.js";
 

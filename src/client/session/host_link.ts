@@ -1,4 +1,4 @@
-import { P2pError, Reasons } from "../../cable/errors.js";
+import { P2pError, Reasons } from "../../protocol/errors.js";
 import type { WireSignal } from "./cable_link.js";
 import { type DecodedMessage, decodeBody } from "./message_codec.js";
 import type { EncodedMessage } from "./outbox.js";

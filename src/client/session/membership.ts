@@ -1,5 +1,5 @@
-import { Reasons } from "../../cable/errors.js";
-import type { ClientLogger } from "../room/emitter.js";
+import { Reasons } from "../../protocol/errors.js";
+import type { Logger } from "../../protocol/logger.js";
 import type { Backoff } from "./backoff.js";
 import type { CableLink, ServerMessage } from "./cable_link.js";
 import type { Clock } from "./types.js";
@@ -10,7 +10,7 @@ export interface MembershipOptions {
   clock: Clock;
   /** Shared with the cable's reconnects: both start over on a `ready` for this peer. */
   backoff: Backoff;
-  logger: ClientLogger;
+  logger: Logger;
   /** How long a page back on the cable, its data channel to the host open, waits for the host's `ready`. */
   resumeDelayMs: number;
   /** The host this page's data channel is open to, `null` when none is open: then `join` says `resume`. */

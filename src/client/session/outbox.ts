@@ -1,4 +1,4 @@
-import { P2pError, Reasons } from "../../cable/errors.js";
+import { P2pError, Reasons } from "../../protocol/errors.js";
 
 /** One encoded message (a `Blob`'s bytes arrive later, hence the promise). */
 export type EncodedMessage = Uint8Array | Promise<Uint8Array>;

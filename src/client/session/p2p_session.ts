@@ -1,4 +1,4 @@
-import { P2pError, Reasons } from "../../cable/errors.js";
+import { P2pError, Reasons } from "../../protocol/errors.js";
 import { Backoff } from "./backoff.js";
 import { CableLink, type ServerMessage } from "./cable_link.js";
 import { ClientRole } from "./client_role.js";

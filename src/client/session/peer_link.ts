@@ -1,6 +1,7 @@
-import { P2pError, Reasons } from "../../cable/errors.js";
-import { type ClientLogger, Emitter } from "../room/emitter.js";
-import { type NegotiationSignal, PerfectNegotiation } from "../room/perfect_negotiation.js";
+import { Emitter } from "../../protocol/emitter.js";
+import { P2pError, Reasons } from "../../protocol/errors.js";
+import type { Logger } from "../../protocol/logger.js";
+import { type NegotiationSignal, PerfectNegotiation } from "../negotiation/perfect_negotiation.js";
 import type { WireSignal } from "./cable_link.js";
 import { FrameReceiver, FrameSender } from "./chunker.js";
 import type { PeerLinkEvents } from "./events.js";
@@ -20,7 +21,7 @@ export interface PeerLinkOptions {
   createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
   heartbeat: HeartbeatOptions;
   clock: Clock;
-  logger: ClientLogger;
+  logger: Logger;
   chunkSize: number;
   /** Sends a signal through the cable; used until the data channel is open. */
   signal(signal: WireSignal): void;

@@ -1,5 +1,6 @@
-import { P2pError, type Reason, Reasons } from "../../cable/errors.js";
-import { type ClientLogger, Emitter } from "../room/emitter.js";
+import { Emitter } from "../../protocol/emitter.js";
+import { P2pError, type Reason, Reasons } from "../../protocol/errors.js";
+import type { Logger } from "../../protocol/logger.js";
 import type { SessionEvents } from "./events.js";
 import { MessageTypes, type PeerStates, type SessionMessage, type SessionState } from "./types.js";
 
@@ -9,13 +10,13 @@ import { MessageTypes, type PeerStates, type SessionMessage, type SessionState }
  */
 export class SessionReporter {
   readonly #peerId: string;
-  readonly #logger: ClientLogger;
+  readonly #logger: Logger;
   readonly #events: Emitter<SessionEvents>;
   #state: SessionState = "negotiating";
   #hostPeerId: string | null = null;
   #peers: PeerStates = {};
 
-  constructor(peerId: string, logger: ClientLogger) {
+  constructor(peerId: string, logger: Logger) {
     this.#peerId = peerId;
     this.#logger = logger;
     this.#events = new Emitter((error, event) =>

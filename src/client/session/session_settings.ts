@@ -1,4 +1,4 @@
-import { type ClientLogger, silentClientLogger } from "../room/emitter.js";
+import { type Logger, silentLogger } from "../../protocol/logger.js";
 import type { PeerLinkSettings } from "./peer_link.js";
 import {
   type BackoffOptions,
@@ -18,7 +18,7 @@ export interface SessionSettings {
   reconnect: BackoffOptions;
   random: (() => number) | undefined;
   clock: Clock;
-  logger: ClientLogger;
+  logger: Logger;
   /** What every `PeerLink` of the session shares. */
   link: PeerLinkSettings;
   /** Where `pagehide` / `pageshow` come from: the window in a browser, nothing in Node. */
@@ -28,7 +28,7 @@ export interface SessionSettings {
 /** Fills in the defaults of `sessionDefaults` (and the real clock, a silent logger, the window). */
 export function sessionSettings(options: P2pSessionOptions): SessionSettings {
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? silentClientLogger;
+  const logger = options.logger ?? silentLogger;
   return {
     keepCable: options.keepCableConnection ?? sessionDefaults.keepCableConnection,
     maxOutbox: options.maxOutbox ?? sessionDefaults.maxOutbox,

@@ -1,4 +1,4 @@
-import type { ClientLogger } from "../room/emitter.js";
+import type { Logger } from "../../protocol/logger.js";
 
 /**
  * Where one peer (or the whole session, from this page's point of view) stands:
@@ -115,7 +115,7 @@ export interface P2pSessionOptions {
   /** Default `new RTCPeerConnection(configuration)`. */
   createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
   clock?: Clock;
-  logger?: ClientLogger;
+  logger?: Logger;
   /** Bytes per data channel frame. Default 16 KiB, the size every browser accepts. */
   chunkSize?: number;
   /** Messages `send` queues while not connected; one more rejects with `outbox_full`. Default 256. */

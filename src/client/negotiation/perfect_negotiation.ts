@@ -1,5 +1,6 @@
-import { P2pError, Reasons } from "../../cable/errors.js";
-import { type ClientLogger, Emitter, silentClientLogger } from "./emitter.js";
+import { Emitter } from "../../protocol/emitter.js";
+import { P2pError, Reasons } from "../../protocol/errors.js";
+import { type Logger, silentLogger } from "../../protocol/logger.js";
 
 /** What travels between two peers over the signaller: one description or one ICE candidate. */
 export interface NegotiationSignal {
@@ -20,7 +21,7 @@ export interface PerfectNegotiationOptions {
   createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
   /** Failed steps in a row that are rolled back and retried before `failed` is emitted. Default 3. */
   maxRetries?: number;
-  logger?: ClientLogger;
+  logger?: Logger;
 }
 
 /** Defaults of `PerfectNegotiationOptions`: three rollback retries before `negotiation_failed`. */
@@ -58,7 +59,7 @@ export class PerfectNegotiation {
 
   readonly #send: (signal: NegotiationSignal) => void;
   readonly #maxRetries: number;
-  readonly #logger: ClientLogger;
+  readonly #logger: Logger;
   readonly #events: Emitter<PerfectNegotiationEvents>;
   #failures = 0;
   #gaveUp = false;
@@ -68,7 +69,7 @@ export class PerfectNegotiation {
     this.polite = options.polite;
     this.#send = options.send;
     this.#maxRetries = options.maxRetries ?? perfectNegotiationDefaults.maxRetries;
-    this.#logger = options.logger ?? silentClientLogger;
+    this.#logger = options.logger ?? silentLogger;
     this.#events = new Emitter((error, event) =>
       this.#logger.error("negotiation listener failed", { event, error: String(error) }),
     );

@@ -2,7 +2,7 @@
 export type Listener<T> = (detail: T) => void;
 
 /**
- * The typed event map of the room classes (`Room`, `PerfectNegotiation`): `on()` returns the
+ * The typed event map of the browser classes (`P2pSession`, `Room`, `PerfectNegotiation`, …): `on()` returns the
  * function that removes the listener. A throwing listener is reported to `onListenerError` and
  * does not stop the others.
  */
@@ -40,20 +40,3 @@ export class Emitter<Events extends object> {
     this.#listeners.clear();
   }
 }
-
-/** Where the browser classes write what they do: the server's Logger shape, silent by default. */
-export interface ClientLogger {
-  /** Detail for debugging. */
-  debug(message: string, details?: Record<string, unknown>): void;
-  /** Something worth knowing happened. */
-  info(message: string, details?: Record<string, unknown>): void;
-  /** Something failed and was handled. */
-  warn(message: string, details?: Record<string, unknown>): void;
-  /** Something failed that should not have. */
-  error(message: string, details?: Record<string, unknown>): void;
-}
-
-const noop = () => {};
-
-/** Drops everything: the default of every browser class. */
-export const silentClientLogger: ClientLogger = { debug: noop, info: noop, warn: noop, error: noop };
