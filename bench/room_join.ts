@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { createDemoApp } from "../examples/demo/app.js";
+import { createDemoApp } from "../src/demo/app.js";
 import { launchChromium, waitInPage } from "../test/support/browser.js";
 import { describeMachine, machineInfo } from "./lib/report.js";
 

@@ -92,7 +92,7 @@ const BROWSER: Record<BrowserFigure, (rig: BrowserRig, settings: Settings) => Pr
   mesh: (rig, settings) => meshFigure(rig, settings.mesh),
 };
 
-/** The room pages run the demo bundle: rebuild it (esbuild only, a second) when src/ or examples/ are newer. */
+/** The room pages run the demo bundle: rebuild it (esbuild only, a second) when its browser sources are newer. */
 function freshDemoBundle(): void {
   const bundle = join(root, "dist/browser/demo.js");
   const newest = (dir: string): number =>
@@ -100,7 +100,8 @@ function freshDemoBundle(): void {
       const path = join(dir, entry.name);
       return Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
     }, 0);
-  const sources = Math.max(newest(join(root, "src/client")), newest(join(root, "examples/demo/client")));
+  const browserSources = ["src/protocol", "src/client", "src/stimulus", "src/demo/client"];
+  const sources = Math.max(...browserSources.map((dir) => newest(join(root, dir))));
   if (existsSync(bundle) && statSync(bundle).mtimeMs >= sources) return;
   log("dist/browser is missing or older than the client sources: bundling it (node scripts/bundle.mjs)");
   const result = spawnSync(process.execPath, ["scripts/bundle.mjs"], { cwd: root, stdio: "inherit" });

@@ -1,5 +1,6 @@
-// Bundles the browser code with esbuild: the client library for <script type="module"> use,
-// and the demo's page script (Turbo, Stimulus and the demo controllers).
+// Bundles the browser code with esbuild: the client library for <script type="module"> use (the
+// `/browser` entry: the `/client` API, registering <p2p-frame> on load), and the demo's page script
+// (Turbo, Stimulus and the demo controllers).
 import { copyFile, mkdir } from "node:fs/promises";
 import { build } from "esbuild";
 
@@ -14,8 +15,8 @@ const common = {
   logLevel: "warning",
 };
 await Promise.all([
-  build({ ...common, entryPoints: ["src/client/index.ts"], outfile: "dist/browser/p2p-streams-channel.js" }),
-  build({ ...common, entryPoints: ["examples/demo/client/index.ts"], outfile: "dist/browser/demo.js" }),
-  copyFile("examples/demo/client/demo.css", "dist/browser/demo.css"),
+  build({ ...common, entryPoints: ["src/browser/index.ts"], outfile: "dist/browser/p2p-streams-channel.js" }),
+  build({ ...common, entryPoints: ["src/demo/client/index.ts"], outfile: "dist/browser/demo.js" }),
+  copyFile("src/demo/client/demo.css", "dist/browser/demo.css"),
 ]);
 console.log(`bundled browser code into dist/browser in ${Date.now() - started} ms`);

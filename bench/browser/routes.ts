@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
-import type { Route } from "../../examples/demo/router.js";
-import { sendHtml } from "../../examples/demo/router.js";
+import type { Route } from "../../src/demo/router.js";
+import { sendHtml } from "../../src/demo/router.js";
 import { html } from "../../src/html/html.js";
 import { p2pFrameTag } from "../../src/html/p2p_frame_tag.js";
 import { actionCableMetaTag } from "../../src/html/tags.js";

@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createDemoApp } from "../../examples/demo/app.js";
+import { createDemoApp } from "../../src/demo/app.js";
 import { benchRoutes } from "../browser/routes.js";
 import { announce } from "./control.js";
 

@@ -1,6 +1,6 @@
 import { P2pError, Reasons } from "../protocol/errors.js";
 import type { Logger } from "../protocol/logger.js";
-import type { Channel, ChannelClass } from "./channel.js";
+import { type Channel, type ChannelClass, channelDriver } from "./channel.js";
 import { parseActionData, quote } from "./protocol.js";
 
 /**
@@ -13,7 +13,7 @@ export function performAction(channel: Channel, data: string, logger: Logger): v
   const decoded = parseActionData(data);
   if (!decoded.ok) {
     logger.warn("invalid message", { connection, error: decoded.error });
-    channel.transmitError(Reasons.invalidMessage, decoded.error);
+    channelDriver.transmitError(channel, Reasons.invalidMessage, decoded.error);
     return;
   }
   const { action, payload } = decoded;
@@ -22,7 +22,7 @@ export function performAction(channel: Channel, data: string, logger: Logger): v
   if (!actions.includes(action) || typeof method !== "function") {
     const message = `Unknown action "${quote(action)}" for "${quote(channel.params.channel)}"`;
     logger.warn("unknown action", { connection, action: quote(action) });
-    channel.transmitError(Reasons.unknownAction, message);
+    channelDriver.transmitError(channel, Reasons.unknownAction, message);
     return;
   }
   try {
@@ -38,9 +38,13 @@ function actionFailed(channel: Channel, action: string, error: unknown, logger: 
   const connection = channel.connection.id;
   if (error instanceof P2pError) {
     logger.info("action refused", { connection, action, reason: error.reason });
-    channel.transmitError(error.reason, error.message);
+    channelDriver.transmitError(channel, error.reason, error.message);
     return;
   }
   logger.error("action failed", { connection, action, error: String(error) });
-  channel.transmitError(Reasons.actionFailed, `The "${quote(action)}" action failed on the server`);
+  channelDriver.transmitError(
+    channel,
+    Reasons.actionFailed,
+    `The "${quote(action)}" action failed on the server`,
+  );
 }

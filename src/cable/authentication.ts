@@ -1,9 +1,12 @@
 import type { IncomingMessage } from "node:http";
 import type { Logger } from "../protocol/logger.js";
-import type { Identity } from "./connection.js";
+import type { Identity } from "./channel_context.js";
 
 /** `CableServerOptions.authenticate`, as the server calls it. */
 export type Authenticate = (request: IncomingMessage) => Identity | null | Promise<Identity | null>;
+
+/** The identity of a socket before `authenticate` answers, and of everyone without one: `{}`, one frozen object for all. */
+export const ANONYMOUS: Identity = Object.freeze({});
 
 /** One socket's pending authentication: its outcome, and how to stop waiting for it. */
 export interface Authentication {

@@ -22,18 +22,28 @@ export function quote(value: unknown): string {
   return text.length > MAX_QUOTE ? `${text.slice(0, MAX_QUOTE)}…` : text;
 }
 
+/** Parses `text` as a JSON object, or says why it is not one; `what` names it in the error. */
+function parseObject(
+  text: string,
+  what: string,
+): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, error: `${what} is not JSON: ${quote(text)}` };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { ok: false, error: `${what} is not a JSON object: ${quote(text)}` };
+  }
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
 /** Parses one text frame into a command, or says precisely why it is not one. */
 export function parseCommand(raw: string): ParseResult {
-  let frame: unknown;
-  try {
-    frame = JSON.parse(raw);
-  } catch {
-    return { ok: false, error: `frame is not JSON: ${quote(raw)}` };
-  }
-  if (typeof frame !== "object" || frame === null || Array.isArray(frame)) {
-    return { ok: false, error: `frame is not a JSON object: ${quote(raw)}` };
-  }
-  const { command, identifier, data } = frame as Record<string, unknown>;
+  const frame = parseObject(raw, "frame");
+  if (!frame.ok) return frame;
+  const { command, identifier, data } = frame.value;
   if (command !== "subscribe" && command !== "unsubscribe" && command !== "message") {
     return { ok: false, error: `unknown command ${quote(command)}` };
   }
@@ -47,22 +57,30 @@ export function parseCommand(raw: string): ParseResult {
   return { ok: true, value: { command, identifier } };
 }
 
+/** An inbound socket frame as the connection sees it: a command, or why it is dropped. */
+export type Frame =
+  | { kind: "command"; command: Command }
+  | { kind: "binary" }
+  | { kind: "oversize" }
+  | { kind: "invalid"; error: string };
+
+/** Reads one socket frame: binary ones and those over `maxBytes` are refused before any parsing. */
+export function readFrame(data: Buffer, isBinary: boolean, maxBytes: number): Frame {
+  if (isBinary) return { kind: "binary" };
+  if (data.length > maxBytes) return { kind: "oversize" };
+  const parsed = parseCommand(data.toString("utf8"));
+  return parsed.ok ? { kind: "command", command: parsed.value } : { kind: "invalid", error: parsed.error };
+}
+
 export type IdentifierResult =
   | { ok: true; channel: string; params: Record<string, unknown> }
   | { ok: false; error: string };
 
 /** Reads `channel` and the params out of an identifier. The identifier itself stays the key, verbatim. */
 export function parseIdentifier(identifier: string): IdentifierResult {
-  let value: unknown;
-  try {
-    value = JSON.parse(identifier);
-  } catch {
-    return { ok: false, error: `identifier is not JSON: ${quote(identifier)}` };
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { ok: false, error: `identifier is not a JSON object: ${quote(identifier)}` };
-  }
-  const params = value as Record<string, unknown>;
+  const parsed = parseObject(identifier, "identifier");
+  if (!parsed.ok) return parsed;
+  const params = parsed.value;
   if (typeof params.channel !== "string" || params.channel === "") {
     return { ok: false, error: `identifier has no channel: ${quote(identifier)}` };
   }
@@ -73,16 +91,9 @@ export function parseIdentifier(identifier: string): IdentifierResult {
 export function parseActionData(
   data: string,
 ): { ok: true; action: string; payload: Record<string, unknown> } | { ok: false; error: string } {
-  let value: unknown;
-  try {
-    value = JSON.parse(data);
-  } catch {
-    return { ok: false, error: `message data is not JSON: ${quote(data)}` };
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { ok: false, error: `message data is not a JSON object: ${quote(data)}` };
-  }
-  const payload = value as Record<string, unknown>;
+  const parsed = parseObject(data, "message data");
+  if (!parsed.ok) return parsed;
+  const payload = parsed.value;
   const action = payload.action === undefined || payload.action === "" ? "receive" : payload.action;
   if (typeof action !== "string") return { ok: false, error: `action is not a string: ${quote(action)}` };
   return { ok: true, action, payload };

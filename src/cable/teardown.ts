@@ -1,5 +1,6 @@
 import type { Logger } from "../protocol/logger.js";
-import type { Channel, ChannelClass, CloseCause, ConnectionHandle } from "./channel.js";
+import { type Channel, type ChannelClass, channelDriver } from "./channel.js";
+import type { CloseCause, ConnectionHandle } from "./channel_context.js";
 import type { ObserverSet, TeardownFailure } from "./observer.js";
 import { quote } from "./protocol.js";
 
@@ -23,7 +24,7 @@ export async function closeChannels(
   await Promise.all(
     channels.map(async (channel) => {
       const name = (channel.constructor as ChannelClass).channelName;
-      for (const { step, stream, error } of await channel._close(cause)) {
+      for (const { step, stream, error } of await channelDriver.close(channel, cause)) {
         teardownFailed(connection, { step, channel: name, stream }, error, reporter);
       }
     }),

@@ -1,14 +1,11 @@
-import { Channel } from "../cable/channel.js";
 import { mediumId, mediumPartial } from "../html/medium_partial.js";
 import { turboStreams } from "../html/turbo_stream.js";
+import { roomStreams } from "../identity/room_token.js";
 import { P2pError, Reasons } from "../protocol/errors.js";
-import { admitRoomClient } from "./admit_room_client.js";
-import { type RoomIdentity, roomStreams } from "./room_token.js";
+import { ROOM_CHANNEL, type RoomPresenceMessage } from "../protocol/room_messages.js";
+import { RoomMemberChannel } from "./room_member_channel.js";
 import { parseAction } from "./schemas/parse_action.js";
 import { greetAction } from "./schemas/room_actions.js";
-
-/** Presence messages of a room, as clients receive them on `RoomChannel`. */
-export type RoomPresenceMessage = { type: "joined"; from: string } | { type: "left"; from: string };
 
 /**
  * Presence and greetings of a mesh video room (seed 002). Identifier
@@ -20,16 +17,14 @@ export type RoomPresenceMessage = { type: "joined"; from: string } | { type: "le
  * - unsubscribe (leave, tab closed): a Turbo Stream `remove` of `#medium_<from>` to the room, and
  *   `{type:"left", from}` on presence.
  */
-export class RoomChannel extends Channel {
-  static override readonly channelName = "RoomChannel";
+export class RoomChannel extends RoomMemberChannel {
+  static override readonly channelName = ROOM_CHANNEL;
   static override readonly actions: readonly string[] = ["greet"];
 
-  #identity: RoomIdentity | undefined;
-
-  override async subscribed(): Promise<void> {
-    this.#identity = admitRoomClient(this, "room subscription");
-    if (!this.#identity) return;
-    const { roomId, clientId } = this.#identity;
+  protected override async subscribed(): Promise<void> {
+    const identity = this.admit("room subscription");
+    if (!identity) return;
+    const { roomId, clientId } = identity;
     await this.streamFrom(roomStreams.presence(roomId));
     await this.broadcast(roomStreams.presence(roomId), {
       type: "joined",
@@ -37,10 +32,9 @@ export class RoomChannel extends Channel {
     } satisfies RoomPresenceMessage);
   }
 
-  override async unsubscribed(): Promise<void> {
-    const identity = this.#identity;
-    if (!identity || this.rejected) return;
-    const { roomId, clientId } = identity;
+  protected override async unsubscribed(): Promise<void> {
+    if (!this.admitted || this.rejected) return;
+    const { roomId, clientId } = this.identity;
     await this.broadcast(roomStreams.room(roomId), turboStreams.remove(mediumId(clientId)));
     await this.broadcast(roomStreams.presence(roomId), {
       type: "left",
@@ -50,7 +44,7 @@ export class RoomChannel extends Channel {
 
   /** Shows the caller to `to`: the Turbo Stream append of the caller's media element. */
   async greet(data: Record<string, unknown>): Promise<void> {
-    const { roomId, clientId } = this.#identity!;
+    const { roomId, clientId } = this.identity;
     const { to, reply } = parseAction(greetAction, data);
     if (to === clientId) throw new P2pError(Reasons.invalidMessage, "a client cannot greet itself");
     const element = mediumPartial(clientId, { reply: reply === true });

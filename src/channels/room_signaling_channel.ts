@@ -1,18 +1,9 @@
-import { Channel } from "../cable/channel.js";
+import { roomStreams } from "../identity/room_token.js";
 import { P2pError, Reasons } from "../protocol/errors.js";
-import { admitRoomClient } from "./admit_room_client.js";
-import { type RoomIdentity, roomStreams } from "./room_token.js";
+import { ROOM_SIGNALING_CHANNEL, type RoomSignalMessage } from "../protocol/room_messages.js";
+import { RoomMemberChannel } from "./room_member_channel.js";
 import { parseAction } from "./schemas/parse_action.js";
 import { roomSignalAction } from "./schemas/room_actions.js";
-
-/** A directed SDP or ICE message, as the addressed client receives it. */
-export interface RoomSignalMessage {
-  type: "signal";
-  /** The verified sender: never taken from the client. */
-  from: string;
-  description?: { type: "offer" | "answer" | "pranswer" | "rollback"; sdp?: string };
-  candidate?: Record<string, unknown> | null;
-}
 
 /**
  * Perfect-negotiation signaling of a room: SDP and ICE go to the addressed client only. Identifier
@@ -22,21 +13,18 @@ export interface RoomSignalMessage {
  * Action `signal {to, description?, candidate?}` → `{type:"signal", from, description?, candidate?}`
  * to `to`, with `from` stamped from the token.
  */
-export class RoomSignalingChannel extends Channel {
-  static override readonly channelName = "RoomSignalingChannel";
+export class RoomSignalingChannel extends RoomMemberChannel {
+  static override readonly channelName = ROOM_SIGNALING_CHANNEL;
   static override readonly actions: readonly string[] = ["signal"];
 
-  #identity: RoomIdentity | undefined;
-
-  override async subscribed(): Promise<void> {
-    this.#identity = admitRoomClient(this, "room signaling subscription");
-    if (!this.#identity) return;
-    await this.streamFrom(roomStreams.signal(this.#identity.roomId, this.#identity.clientId));
+  protected override async subscribed(): Promise<void> {
+    const identity = this.admit("room signaling subscription");
+    if (identity) await this.streamFrom(roomStreams.signal(identity.roomId, identity.clientId));
   }
 
   /** Relays one description or candidate to `to`, stamped with the caller's verified id. */
   async signal(data: Record<string, unknown>): Promise<void> {
-    const { roomId, clientId } = this.#identity!;
+    const { roomId, clientId } = this.identity;
     const { to, description, candidate } = parseAction(roomSignalAction, data);
     if (to === clientId) throw new P2pError(Reasons.invalidMessage, "a client cannot signal itself");
     const message: RoomSignalMessage = { type: "signal", from: clientId };

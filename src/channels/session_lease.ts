@@ -1,6 +1,6 @@
+import type { SessionIdentity } from "../identity/session_token.js";
 import type { Logger } from "../protocol/logger.js";
 import type { SessionStore } from "../store/adapter.js";
-import type { SessionIdentity } from "./session_token.js";
 
 /** What a `LeaseRefresher` needs: the store and lease, and whom to tell what it finds. */
 export interface LeaseRefresherOptions {

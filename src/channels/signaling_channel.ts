@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { Channel, type ChannelClass } from "../cable/channel.js";
+import type { ChannelClass } from "../cable/channel.js";
+import { type SessionIdentity, sessionStreams, verifySessionToken } from "../identity/session_token.js";
 import { P2pError, Reasons } from "../protocol/errors.js";
+import { SIGNALING_CHANNEL, type SignalingMessage } from "../protocol/session_messages.js";
 import { type SessionStore, storeDefaults } from "../store/adapter.js";
-import { admitSessionClient } from "./admit_session_client.js";
 import { parseAction } from "./schemas/parse_action.js";
 import { dropAction, emptyAction, joinAction, signalAction } from "./schemas/session_actions.js";
+import { isClaim, type SessionClaim } from "./session_claim.js";
 import { LeaseRefresher } from "./session_lease.js";
-import { isClaim, type SessionClaim, type SignalingMessage } from "./session_signal.js";
-import { type SessionIdentity, sessionStreams } from "./session_token.js";
+import { TokenChannel } from "./token_channel.js";
 
 /** How `createSignalingChannel` keeps sessions: the store, the most members, expiry and leases. */
 export interface SignalingChannelOptions {
@@ -54,11 +55,10 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
   const detachAction = emptyAction("detach");
   const leaveAction = emptyAction("leave");
 
-  return class SignalingChannel extends Channel {
-    static override readonly channelName = "SignalingChannel";
+  return class SignalingChannel extends TokenChannel<SessionIdentity> {
+    static override readonly channelName = SIGNALING_CHANNEL;
     static override readonly actions: readonly string[] = ["join", "signal", "detach", "drop", "leave"];
 
-    #identity: SessionIdentity | undefined;
     /** This subscription's current membership; `undefined` until it joins, after it leaves or lapses. */
     #joinId: string | undefined;
     /** The membership a `join` in flight is creating: a claim on it may arrive before the reply. */
@@ -70,13 +70,17 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
     // never overtaken by its candidates, and an unsubscribe sees the join that came before it.
     #queue: Promise<unknown> = Promise.resolve();
 
-    override async subscribed(): Promise<void> {
-      this.#identity = admitSessionClient(this);
-      if (!this.#identity) return;
-      const { sessionId, peerId } = this.#identity;
+    protected override verifyToken(token: unknown): SessionIdentity {
+      return verifySessionToken(this.cable.signer, token);
+    }
+
+    protected override async subscribed(): Promise<void> {
+      const identity = this.admit("session subscription");
+      if (!identity) return;
+      const { sessionId, peerId } = identity;
       this.#lease = new LeaseRefresher({
         store,
-        identity: this.#identity,
+        identity,
         leaseMs,
         ttlSeconds,
         logger: this.logger,
@@ -90,8 +94,8 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
       await this.streamFrom(sessionStreams.peer(sessionId, peerId), (message) => this.#fromPeer(message));
     }
 
-    override async unsubscribed(): Promise<void> {
-      if (!this.#identity || this.rejected) return;
+    protected override async unsubscribed(): Promise<void> {
+      if (!this.admitted || this.rejected) return;
       this.#lease?.stop();
       await this.#serial(async () => {
         // A dropped socket (or a dying server) leaves nothing: the lease lapses unless it comes back.
@@ -115,7 +119,7 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
       this.#checkCurrent();
       const { resume } = parseAction(joinAction, data);
       return this.#step(async () => {
-        const { sessionId, peerId } = this.#identity!;
+        const { sessionId, peerId } = this.identity;
         const previous = this.#joinId;
         const joinId = randomUUID();
         this.#joining = joinId;
@@ -161,11 +165,11 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
     signal(data: Record<string, unknown>): Promise<void> {
       this.#checkCurrent();
       const { to, signal } = parseAction(signalAction, data);
-      const { sessionId, peerId } = this.#identity!;
+      const { sessionId, peerId } = this.identity;
       if (to === peerId) throw new P2pError(Reasons.invalidMessage, "a peer cannot signal itself");
       return this.#step(async () => {
         const members = await store.peers(sessionId);
-        if (this.#joinId === undefined || !members.includes(peerId)) throw notJoined(this.#identity!);
+        if (this.#joinId === undefined || !members.includes(peerId)) throw notJoined(this.identity);
         if (!members.includes(to)) {
           throw new P2pError(Reasons.unknownPeer, `Peer "${to}" is not a member of session "${sessionId}"`);
         }
@@ -186,10 +190,10 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
       this.#checkCurrent();
       parseAction(detachAction, data);
       return this.#step(async () => {
-        const { sessionId, peerId } = this.#identity!;
+        const { sessionId, peerId } = this.identity;
         const joinId = this.#joinId;
         if (joinId === undefined || !(await store.detach(sessionId, peerId, joinId))) {
-          throw notJoined(this.#identity!);
+          throw notJoined(this.identity);
         }
         this.#detached = true;
       });
@@ -199,7 +203,7 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
     drop(data: Record<string, unknown>): Promise<void> {
       this.#checkCurrent();
       const { peer, joinId } = parseAction(dropAction, data);
-      const { sessionId, peerId } = this.#identity!;
+      const { sessionId, peerId } = this.identity;
       if (peer === peerId)
         throw new P2pError(Reasons.invalidMessage, 'the host cannot drop itself: use "leave"');
       return this.#step(async () => {
@@ -223,7 +227,7 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
     }
 
     async #leave(): Promise<void> {
-      const { sessionId, peerId } = this.#identity!;
+      const { sessionId, peerId } = this.identity;
       const joinId = this.#joinId;
       this.#joinId = undefined;
       this.#detached = false;
@@ -251,7 +255,7 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
       this.#replaced = true;
       this.#joinId = undefined;
       this.#lease?.stop();
-      const error = replacedError(this.#identity!);
+      const error = replacedError(this.identity);
       this.logger.info("session subscription replaced", { connection: this.connection.id });
       this.transmitError(error.reason, error.message);
       this.stopAllStreams().catch((cause: unknown) =>
@@ -260,7 +264,7 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
     }
 
     #checkCurrent(): void {
-      if (this.#replaced) throw replacedError(this.#identity!);
+      if (this.#replaced) throw replacedError(this.identity);
     }
 
     #send(stream: string, message: SignalingMessage | SessionClaim): Promise<void> {

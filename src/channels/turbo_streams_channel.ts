@@ -10,7 +10,7 @@ export class TurboStreamsChannel extends Channel {
   static override readonly channelName = TURBO_STREAMS_CHANNEL;
   static override readonly actions: readonly string[] = [];
 
-  override async subscribed(): Promise<void> {
+  protected override async subscribed(): Promise<void> {
     const params = turboStreamParams.safeParse(this.params);
     const stream = params.success ? this.cable.signer.verifyStreamName(params.data.signed_stream_name) : null;
     if (stream === null) {

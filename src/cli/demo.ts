@@ -1,8 +1,7 @@
-import { parseArgs } from "node:util";
 import pino from "pino";
-import { createDemoApp } from "../../examples/demo/app.js";
+import { createDemoApp } from "../demo/app.js";
 import { pinoLogger } from "../server/pino_logger.js";
-import { UsageError } from "./run.js";
+import { parseCommandLine, UsageError } from "./command.js";
 
 const HELP = `usage: p2p-streams-channel demo [--port 3000] [--host 127.0.0.1] [--secret S] [--ice-server URL ...] [--redis URL]
 
@@ -18,23 +17,25 @@ with the Action Cable signaling server at /cable and /health. Stops on SIGINT or
                      so several demo processes behind one load balancer act as one`;
 
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      port: { type: "string", default: "3000" },
-      host: { type: "string", default: "127.0.0.1" },
-      secret: { type: "string" },
-      "ice-server": { type: "string", multiple: true, default: [] },
-      "log-level": { type: "string", default: "info" },
-      redis: { type: "string" },
-      help: { type: "boolean", short: "h" },
+  const parsed = parseCommandLine(
+    {
+      args: argv,
+      strict: true,
+      options: {
+        port: { type: "string", default: "3000" },
+        host: { type: "string", default: "127.0.0.1" },
+        secret: { type: "string" },
+        "ice-server": { type: "string", multiple: true, default: [] },
+        "log-level": { type: "string", default: "info" },
+        redis: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
     },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+    HELP,
+    (line) => console.log(line),
+  );
+  if (!parsed) return 0;
+  const { values } = parsed;
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be 0-65535, got "${values.port}"`);

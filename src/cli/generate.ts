@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { type CommandIo, resolveIo, UsageError } from "./run.js";
+import { type CommandIo, parseCommandLine, resolveIo, UsageError } from "./command.js";
 import { controllerTemplate } from "./templates/controller_template.js";
 
 const HELP = `usage: p2p-streams-channel generate controller NAME [--dir DIR] [--force]
@@ -20,20 +19,22 @@ export type GenerateOptions = CommandIo;
 /** `generate controller NAME`: resolves to the exit code (0 written, 1 refused to overwrite, 2 usage). */
 export async function generateCommand(argv: string[], options: GenerateOptions = {}): Promise<number> {
   const { cwd, log } = resolveIo(options);
-  const { values, positionals } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      dir: { type: "string", default: join("app", "javascript", "controllers") },
-      force: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h" },
+  const parsed = parseCommandLine(
+    {
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        dir: { type: "string", default: join("app", "javascript", "controllers") },
+        force: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h" },
+      },
     },
-  });
-  if (values.help) {
-    log(HELP);
-    return 0;
-  }
+    HELP,
+    log,
+  );
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   const [kind, name, ...extra] = positionals;
   if (kind !== "controller") {
     throw new UsageError(

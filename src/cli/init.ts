@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import { type ParseArgsConfig, parseArgs } from "node:util";
-import { type CommandIo, resolveIo, UsageError } from "./run.js";
+import type { ParseArgsConfig } from "node:util";
+import { type CommandIo, parseCommandLine, resolveIo, UsageError } from "./command.js";
 import { clientEntryTemplate, serverEntryTemplate } from "./templates/init_templates.js";
 
 const HELP = `usage: p2p-streams-channel init [--server PATH] [--client PATH] [--ts | --js] [--force]
@@ -42,16 +42,13 @@ interface Planned {
  */
 export async function initCommand(argv: string[], options: InitOptions = {}): Promise<number> {
   const { cwd, log } = resolveIo(options);
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: OPTIONS,
-    strict: true,
-    allowPositionals: true,
-  });
-  if (values.help) {
-    log(HELP);
-    return 0;
-  }
+  const parsed = parseCommandLine(
+    { args: argv, options: OPTIONS, strict: true, allowPositionals: true },
+    HELP,
+    log,
+  );
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length > 0) throw new UsageError(`init takes no arguments, got: ${positionals.join(" ")}`);
   if (values.ts && values.js) throw new UsageError("--ts and --js exclude each other");
   if (!existsSync(join(cwd, "package.json"))) {

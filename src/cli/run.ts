@@ -1,9 +1,7 @@
-import { parseArgs } from "node:util";
+import { type Command, UsageError } from "./command.js";
 import { demoCommand } from "./demo.js";
 import { generateCommand } from "./generate.js";
 import { initCommand } from "./init.js";
-
-export type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; run: Command }> = {
   demo: { summary: "start the demo app (chat sessions and video rooms) on one port", run: demoCommand },
@@ -50,21 +48,6 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-/** Where a command works and where it reports what it did: injectable for tests. */
-export interface CommandIo {
-  /** Directory relative paths start from. Default the process's working directory. */
-  cwd?: string;
-  log?: (line: string) => void;
-}
-
-/** `io` with its defaults: the working directory and `console.log`. */
-export function resolveIo(io: CommandIo): Required<CommandIo> {
-  return { cwd: io.cwd ?? process.cwd(), log: io.log ?? ((line: string) => console.log(line)) };
-}
-
-/** A mistake in the command line: reported without a stack, exit code 2. */
-export class UsageError extends Error {}
-
 // node:util's parseArgs words its errors for programmers; say what the user typed and where help is.
 function usageMessage(error: Error & { code?: string }): string {
   const quoted = /'([^']*)'/.exec(error.message)?.[1];
@@ -80,5 +63,3 @@ function usageMessage(error: Error & { code?: string }): string {
       return error.message;
   }
 }
-
-export { parseArgs };

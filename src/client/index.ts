@@ -1,13 +1,11 @@
-import "./define.js";
+// Public API of `p2p-streams-channel/client` (browser): what a page calls, implements or receives,
+// named one by one (docs/reference.md, "Public API"). Importing it registers nothing: call `define()`.
 
+export type { Reason } from "../protocol/errors.js";
+export { P2pError, Reasons } from "../protocol/errors.js";
 export type { Logger } from "../protocol/logger.js";
-export { defineP2pFrame } from "./define.js";
-export type {
-  NegotiationSignal,
-  PerfectNegotiationEvents,
-  PerfectNegotiationOptions,
-} from "./negotiation/perfect_negotiation.js";
-export { PerfectNegotiation, perfectNegotiationDefaults } from "./negotiation/perfect_negotiation.js";
+export type { CableConsumer, CableMixin, CableSubscription } from "./cable_consumer.js";
+export { define } from "./define.js";
 export type {
   P2pErrorEvent,
   P2pFrameEventMap,
@@ -17,9 +15,14 @@ export type {
   P2pStateEvent,
   P2pStreamEvent,
   StateDetail,
-} from "./p2p_frame_element.js";
-export { dispatchP2pEvent, P2pFrameElement, parseFrameConfig } from "./p2p_frame_element.js";
-export type { CableConsumer, CableMixin, CableSubscription } from "./room/cable_subscription.js";
+} from "./frame_events.js";
+export type {
+  NegotiationSignal,
+  PerfectNegotiationEvents,
+  PerfectNegotiationOptions,
+} from "./negotiation/perfect_negotiation.js";
+export { PerfectNegotiation, perfectNegotiationDefaults } from "./negotiation/perfect_negotiation.js";
+export { P2pFrameElement } from "./p2p_frame_element.js";
 export type { LocalMediaOptions } from "./room/local_media.js";
 export { LocalMedia } from "./room/local_media.js";
 export type { RoomEvents, RoomOptions, RoomState } from "./room/room.js";
@@ -32,13 +35,6 @@ export type {
   RoomEventMap,
   RoomLeftEvent,
 } from "./room/room_events.js";
-export { dispatchRoomEvent } from "./room/room_events.js";
-export type { RoomPresenceOptions } from "./room/room_presence.js";
-export { RoomPresence } from "./room/room_presence.js";
-export type { SignallerOptions } from "./room/signaller.js";
-export { Signaller } from "./room/signaller.js";
-export type { ChunkerOptions, DataChannelLike } from "./session/chunker.js";
-export { chunkerDefaults, FrameReceiver, FrameSender } from "./session/chunker.js";
 export type { SessionEvents } from "./session/events.js";
 export { P2pSession } from "./session/p2p_session.js";
 export type {
@@ -48,9 +44,8 @@ export type {
   JsonValue,
   P2pSessionOptions,
   PeerStates,
-  SessionConsumer,
   SessionData,
   SessionMessage,
   SessionState,
 } from "./session/types.js";
-export { MessageTypes, sessionDefaults, systemClock } from "./session/types.js";
+export { MessageTypes, sessionDefaults } from "./session/types.js";

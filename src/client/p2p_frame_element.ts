@@ -1,70 +1,8 @@
 import { P2pError, Reasons } from "../protocol/errors.js";
-import type { Logger } from "../protocol/logger.js";
+import { dispatchP2pEvent } from "./dispatch_p2p_event.js";
+import type { StateDetail } from "./frame_events.js";
 import { P2pSession } from "./session/p2p_session.js";
-import type {
-  P2pSessionOptions,
-  PeerStates,
-  SessionData,
-  SessionMessage,
-  SessionState,
-} from "./session/types.js";
-
-/** The detail of every state event: the new state, who this page is, and who hosts. */
-export type StateDetail = {
-  state: SessionState;
-  peerId: string;
-  hostPeerId: string | null;
-  iamHost: boolean;
-};
-/** `p2p:negotiating`, `p2p:connecting`, `p2p:connected`, `p2p:disconnected`, `p2p:closed`: this page's state changed. */
-export type P2pStateEvent = CustomEvent<StateDetail>;
-/** `p2p:error`: something failed; `reason` is a stable code (docs/reference.md). */
-export type P2pErrorEvent = CustomEvent<{
-  reason: string;
-  message: string;
-  peerId?: string;
-  error: P2pError;
-}>;
-/** `p2p:message`: data a peer sent (`type` `Data`) or the host's status map (`Data.Connection.State`). */
-export type P2pMessageEvent = CustomEvent<SessionMessage>;
-/** `p2p:peers`: the status map changed (peer id → state). */
-export type P2pPeersEvent = CustomEvent<PeerStates>;
-/** `p2p:host`: a host was elected. */
-export type P2pHostEvent = CustomEvent<{ hostPeerId: string; iamHost: boolean }>;
-/** `p2p:stream`: a remote peer's media arrived. */
-export type P2pStreamEvent = CustomEvent<{ peerId: string; stream: MediaStream }>;
-
-/** Every DOM event `<p2p-frame>` dispatches (they bubble), by name, for typed `addEventListener`. */
-export interface P2pFrameEventMap {
-  "p2p:negotiating": P2pStateEvent;
-  "p2p:connecting": P2pStateEvent;
-  "p2p:connected": P2pStateEvent;
-  "p2p:disconnected": P2pStateEvent;
-  "p2p:closed": P2pStateEvent;
-  "p2p:error": P2pErrorEvent;
-  "p2p:message": P2pMessageEvent;
-  "p2p:peers": P2pPeersEvent;
-  "p2p:host": P2pHostEvent;
-  "p2p:stream": P2pStreamEvent;
-}
-
-/** Dispatches one `p2p:*` event: bubbling, so apps (and Stimulus actions) listen on any ancestor. */
-export function dispatchP2pEvent<K extends keyof P2pFrameEventMap>(
-  target: EventTarget,
-  name: K,
-  detail: P2pFrameEventMap[K]["detail"],
-): P2pFrameEventMap[K] {
-  const event = new CustomEvent(name, { detail, bubbles: true }) as P2pFrameEventMap[K];
-  target.dispatchEvent(event);
-  return event;
-}
-
-const consoleLogger: Logger = {
-  debug() {},
-  info() {},
-  warn: (message, details) => console.warn(`[p2p-frame] ${message}`, details ?? ""),
-  error: (message, details) => console.error(`[p2p-frame] ${message}`, details ?? ""),
-};
+import type { P2pSessionOptions, PeerStates, SessionData, SessionState } from "./session/types.js";
 
 // Node (server-side rendering, unit tests) has no HTMLElement: the class must still load there.
 const Base = (typeof HTMLElement === "undefined" ? class {} : HTMLElement) as typeof HTMLElement;
@@ -72,7 +10,8 @@ const Base = (typeof HTMLElement === "undefined" ? class {} : HTMLElement) as ty
 /**
  * `<p2p-frame>`: one page's place in a one-to-many session. Reads its attributes, runs a
  * `P2pSession` while it is in the document and re-dispatches the session's events as `p2p:*` DOM
- * events. Rendered by the server's `p2pFrameTag` with a signed token.
+ * events. Rendered by the server's `p2pFrameTag` with a signed token; registered by `define()` (or
+ * by loading the `p2p-streams-channel/browser` bundle).
  *
  * @example
  * <p2p-frame session-id="chat-1" peer-id="alice" token="…" config='{"heartbeat":{"intervalMs":500,"idleTimeoutMs":2000}}'>
@@ -81,8 +20,12 @@ const Base = (typeof HTMLElement === "undefined" ? class {} : HTMLElement) as ty
  * frame.addEventListener("p2p:message", ({ detail }) => console.log(detail.senderId, detail.data));
  */
 export class P2pFrameElement extends Base {
-  /** Options every frame's session starts with (a seam for tests and apps: logger, consumer…). */
-  static defaults: Partial<P2pSessionOptions> = { logger: consoleLogger };
+  /**
+   * Options every frame's session starts with, before its attributes: a seam for apps and tests
+   * (logger, consumer, clock…). Set them before frames enter the document. Silent by default; to see
+   * what the frames do in the browser console: `P2pFrameElement.defaults.logger = console`.
+   */
+  static defaults: Partial<P2pSessionOptions> = {};
   #session: P2pSession | null = null;
 
   /** Starts the session when the element enters the document (reading its attributes then). */

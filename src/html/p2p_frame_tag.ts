@@ -1,5 +1,5 @@
 import type { Signer } from "../cable/signer.js";
-import { signSessionToken } from "../channels/session_token.js";
+import { signSessionToken } from "../identity/session_token.js";
 import { attributes, html, type SafeHtml } from "./html.js";
 
 /** The client configuration `<p2p-frame>` reads from its `config` attribute (client option names). */

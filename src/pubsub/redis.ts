@@ -1,14 +1,14 @@
 import type { Redis, RedisOptions } from "ioredis";
 import { Reasons } from "../protocol/errors.js";
 import { type Logger, silentLogger } from "../protocol/logger.js";
-import type { PubSub, PubSubHandler } from "./adapter.js";
 import {
   closeRedis,
   openRedis,
   redisConnectionDefaults,
   unavailable,
   whenReady,
-} from "./redis_connection.js";
+} from "../redis/connection.js";
+import type { PubSub, PubSubHandler } from "./adapter.js";
 
 /** Where `RedisPubSub` connects, and the channel prefix it shares with Action Cable. */
 export interface RedisPubSubOptions {

@@ -3,7 +3,7 @@ import { silentLogger } from "../protocol/logger.js";
 import type { PubSub } from "../pubsub/adapter.js";
 import { MemoryPubSub } from "../pubsub/memory.js";
 import { RedisPubSub } from "../pubsub/redis.js";
-import { redactUrl } from "../pubsub/redis_connection.js";
+import { redactUrl } from "../redis/connection.js";
 import type { SessionStore } from "../store/adapter.js";
 import { RedisSessionStore } from "../store/redis.js";
 

@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Counter, Gauge, Registry } from "prom-client";
 import type { Channel, ChannelClass } from "../cable/channel.js";
 import type { CableServer } from "../cable/server.js";
-import { verifyRoomToken } from "../channels/room_token.js";
-import { verifySessionToken } from "../channels/session_token.js";
+import { verifyRoomToken } from "../identity/room_token.js";
+import { verifySessionToken } from "../identity/session_token.js";
 import { Reasons } from "../protocol/errors.js";
 
 /** What `cableMetrics` returns: the registry it filled, and how to stop counting. */

@@ -1,4 +1,5 @@
-// Public API of `p2p-streams-channel/server`. Every export is named here, one by one.
+// Public API of `p2p-streams-channel/server`: what an app calls, implements or receives, named one
+// by one (docs/reference.md, "Public API"). Everything else is internal and has no entry point.
 
 export type { Authenticate } from "../cable/authentication.js";
 export type {
@@ -12,46 +13,26 @@ export type {
 export { Channel } from "../cable/channel.js";
 export type { Identity } from "../cable/connection.js";
 export type { CableObserver, TeardownFailure } from "../cable/observer.js";
-export { ObservedReasons } from "../cable/observer.js";
 export type { OriginPolicy } from "../cable/origin.js";
 export type { CableServerOptions } from "../cable/server.js";
 export { CableServer, cableDefaults } from "../cable/server.js";
 export type { SignOptions } from "../cable/signer.js";
 export { Signer } from "../cable/signer.js";
-export type { RoomPresenceMessage } from "../channels/room_channel.js";
 export { RoomChannel } from "../channels/room_channel.js";
-export type { RoomSignalMessage } from "../channels/room_signaling_channel.js";
 export { RoomSignalingChannel } from "../channels/room_signaling_channel.js";
-export type { RoomClient, RoomIdentity } from "../channels/room_token.js";
-export {
-  isSafeId,
-  issueRoomClient,
-  ROOM_TOKEN_PURPOSE,
-  roomStreams,
-  verifyRoomToken,
-} from "../channels/room_token.js";
-export type { SessionCandidate, SessionSignal, SignalingMessage } from "../channels/session_signal.js";
-export { signalLimits } from "../channels/session_signal.js";
-export type { SessionIdentity } from "../channels/session_token.js";
-export {
-  isSessionPart,
-  SESSION_TOKEN_PURPOSE,
-  sessionStreams,
-  sessionTokenDefaults,
-  signSessionToken,
-  verifySessionToken,
-} from "../channels/session_token.js";
 export type { SignalingChannelOptions } from "../channels/signaling_channel.js";
 export { createSignalingChannel } from "../channels/signaling_channel.js";
 export { TurboStreamsChannel } from "../channels/turbo_streams_channel.js";
-export { attributes, escapeHtml, html, SafeHtml, unsafeRaw } from "../html/html.js";
-export type { MediumOptions } from "../html/medium_partial.js";
-export { mediumId, mediumPartial } from "../html/medium_partial.js";
+export { html, SafeHtml, unsafeRaw } from "../html/html.js";
 export type { P2pFrameConfig, P2pFrameOptions } from "../html/p2p_frame_tag.js";
 export { p2pFrameTag } from "../html/p2p_frame_tag.js";
-export { actionCableMetaTag, TURBO_STREAMS_CHANNEL, turboStreamFrom } from "../html/tags.js";
+export { actionCableMetaTag, turboStreamFrom } from "../html/tags.js";
 export type { TurboStreamAction, TurboStreamOptions } from "../html/turbo_stream.js";
-export { turboStream, turboStreams } from "../html/turbo_stream.js";
+export { turboStream } from "../html/turbo_stream.js";
+export type { RoomClient, RoomIdentity } from "../identity/room_token.js";
+export { issueRoomClient, roomStreams } from "../identity/room_token.js";
+export type { SessionIdentity } from "../identity/session_token.js";
+export { signSessionToken } from "../identity/session_token.js";
 export type { Reason } from "../protocol/errors.js";
 export { P2pError, Reasons } from "../protocol/errors.js";
 export type { Logger } from "../protocol/logger.js";
@@ -60,7 +41,6 @@ export type { PubSub, PubSubHandler } from "../pubsub/adapter.js";
 export { MemoryPubSub } from "../pubsub/memory.js";
 export type { RedisPubSubOptions } from "../pubsub/redis.js";
 export { RedisPubSub } from "../pubsub/redis.js";
-export { redisConnectionDefaults } from "../pubsub/redis_connection.js";
 export type {
   JoinOptions,
   JoinResult,

@@ -1,5 +1,5 @@
 import { Controller } from "@hotwired/stimulus";
-import { dispatchRoomEvent } from "../client/room/room_events.js";
+import { dispatchP2pEvent } from "../client/dispatch_p2p_event.js";
 
 /**
  * The `medium` controller: one remote client's media element (`#medium_<clientId>`, appended by the
@@ -20,7 +20,7 @@ export class MediumController extends Controller<HTMLElement> {
   override connect(): void {
     this.#room =
       this.element.closest("[data-controller~='room']") ?? this.element.ownerDocument.documentElement;
-    dispatchRoomEvent(this.element, "p2p:medium-connected", {
+    dispatchP2pEvent(this.element, "p2p:medium-connected", {
       clientId: this.clientIdValue,
       reply: this.replyValue,
       video: this.element.querySelector("video"),
@@ -29,8 +29,7 @@ export class MediumController extends Controller<HTMLElement> {
 
   /** Tells the room element this member's media element left (`p2p:medium-disconnected`). */
   override disconnect(): void {
-    if (this.#room)
-      dispatchRoomEvent(this.#room, "p2p:medium-disconnected", { clientId: this.clientIdValue });
+    if (this.#room) dispatchP2pEvent(this.#room, "p2p:medium-disconnected", { clientId: this.clientIdValue });
     this.#room = null;
   }
 }

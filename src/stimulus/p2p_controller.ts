@@ -1,6 +1,6 @@
 import { Controller } from "@hotwired/stimulus";
-import "../client/define.js";
-import type { P2pErrorEvent, P2pFrameElement, P2pMessageEvent } from "../client/p2p_frame_element.js";
+import type { P2pErrorEvent, P2pMessageEvent } from "../client/frame_events.js";
+import type { P2pFrameElement } from "../client/p2p_frame_element.js";
 import type { SessionData, SessionMessage } from "../client/session/types.js";
 
 const STATE_CALLBACKS = {
@@ -16,6 +16,7 @@ const STATE_CALLBACKS = {
  * `<p2p-frame>` (the controller's element itself, or the closest ancestor) and turns the frame's
  * `p2p:*` events into `p2pNegotiating()`, `p2pConnecting()`, `p2pConnected()`, `p2pDisconnected()`,
  * `p2pClosed()`, `p2pError(error)` and `p2pReceivedMessage(message)`; `p2pSendMessage(data)` sends.
+ * The page registers `<p2p-frame>` itself, with `define()` of `p2p-streams-channel/client`.
  *
  * @example
  * export default class extends P2pController {
@@ -44,6 +45,11 @@ export class P2pController<E extends Element = HTMLElement> extends Controller<E
       this.element.matches("p2p-frame") ? this.element : this.element.closest("p2p-frame")
     ) as P2pFrameElement | null;
     if (!frame) throw new Error(`${this.identifier} controller: no <p2p-frame> around its element`);
+    if (typeof customElements !== "undefined" && !customElements.get("p2p-frame")) {
+      throw new Error(
+        `${this.identifier} controller: <p2p-frame> is not registered: call define() of p2p-streams-channel/client first`,
+      );
+    }
     this.p2pFrame = frame;
     const listen = (name: string, handler: (event: Event) => void) => {
       frame.addEventListener(name, handler);

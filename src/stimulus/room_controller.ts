@@ -1,24 +1,15 @@
 import { Controller } from "@hotwired/stimulus";
-import { Room } from "../client/room/room.js";
-import {
-  dispatchRoomEvent,
-  type MediumConnectedEvent,
-  type MediumDisconnectedEvent,
-} from "../client/room/room_events.js";
+import { dispatchP2pEvent } from "../client/dispatch_p2p_event.js";
+import { Room, type RoomOptions } from "../client/room/room.js";
+import type { MediumConnectedEvent, MediumDisconnectedEvent } from "../client/room/room_events.js";
 import { P2pError, Reasons } from "../protocol/errors.js";
-import type { Logger } from "../protocol/logger.js";
-
-const consoleLogger: Logger = {
-  debug() {},
-  info() {},
-  warn: (message, details) => console.warn(`[room] ${message}`, details ?? ""),
-  error: (message, details) => console.error(`[room] ${message}`, details ?? ""),
-};
+import { silentLogger } from "../protocol/logger.js";
 
 /**
  * The `room` controller of the mesh video room (seed 002): Enter gets camera and microphone, shows
  * them muted in the local video and joins the room; each `medium` element that arrives gets a peer
  * connection and plays that client's stream. Mute, camera-off, screen share and leave buttons.
+ * Silent by default: `RoomController.defaults.logger = console` shows what it does in the console.
  *
  * @example
  * <section data-controller="room" data-room-client-id-value="…" data-room-token-value="…"
@@ -30,6 +21,12 @@ const consoleLogger: Logger = {
 export class RoomController extends Controller<HTMLElement> {
   static override values = { clientId: String, token: String, iceServers: Array };
   static override targets = ["localVideo", "enter", "controls", "mute", "camera", "share"];
+  /**
+   * Options every room this controller enters starts with, before its values: a seam for apps and
+   * tests (logger, consumer, createPeerConnection, maxRetries…). Set them before `enter`. The logger
+   * also gets the controller's own `room failed` errors.
+   */
+  static defaults: Partial<RoomOptions> = {};
   declare readonly clientIdValue: string;
   declare readonly tokenValue: string;
   declare readonly iceServersValue: RTCIceServer[];
@@ -55,10 +52,10 @@ export class RoomController extends Controller<HTMLElement> {
     if (this.room) return;
     this.#showEntered(true);
     const room = new Room({
+      ...RoomController.defaults,
       clientId: this.clientIdValue,
       token: this.tokenValue,
       iceServers: this.iceServersValue,
-      logger: consoleLogger,
     });
     this.room = room;
     room.on("stream", ({ clientId, stream }) => {
@@ -71,7 +68,7 @@ export class RoomController extends Controller<HTMLElement> {
       const local = await room.enter();
       this.localVideoTarget.muted = true;
       this.localVideoTarget.srcObject = local;
-      dispatchRoomEvent(this.element, "p2p:room-entered", { clientId: this.clientIdValue, room });
+      dispatchP2pEvent(this.element, "p2p:room-entered", { clientId: this.clientIdValue, room });
     } catch (error) {
       this.#failed(error, undefined);
       this.leave();
@@ -128,7 +125,7 @@ export class RoomController extends Controller<HTMLElement> {
     for (const medium of this.element.querySelectorAll("#media [id^='medium_']")) medium.remove();
     this.#videos.clear();
     this.#showEntered(false);
-    dispatchRoomEvent(this.element, "p2p:room-left", { clientId: this.clientIdValue });
+    dispatchP2pEvent(this.element, "p2p:room-left", { clientId: this.clientIdValue });
   }
 
   #showEntered(entered: boolean): void {
@@ -140,8 +137,8 @@ export class RoomController extends Controller<HTMLElement> {
   #failed(error: unknown, clientId: string | undefined): void {
     const reason = error instanceof P2pError ? error.reason : Reasons.actionFailed;
     const message = error instanceof Error ? error.message : String(error);
-    consoleLogger.error("room failed", { clientId, reason, message });
-    dispatchRoomEvent(this.element, "p2p:room-error", { clientId, reason, message });
+    (RoomController.defaults.logger ?? silentLogger).error("room failed", { clientId, reason, message });
+    dispatchP2pEvent(this.element, "p2p:room-error", { clientId, reason, message });
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { type JoinOptions, storeDefaults } from "./adapter.js";
+import { P2pError, Reasons } from "../protocol/errors.js";
+import { type JoinOptions, type RefreshOptions, storeDefaults } from "./adapter.js";
 
 // Argument checks shared by both stores, so that they refuse the same input with the same words
 // (the contract suite checks the messages) before anything is stored.
@@ -24,6 +25,32 @@ export function joinArguments(sessionId: string, peerId: string, options: JoinOp
   const joinId = options.joinId ?? randomUUID();
   checkId("joinId", joinId);
   return { maxPeers, ttlMs: ttlMs(options.ttlSeconds), leaseMs: leaseMs(options.leaseMs), joinId };
+}
+
+/** A `refresh`'s arguments, checked: the lease, and the session's new expiry when `ttlSeconds` is given. */
+export interface RefreshArguments {
+  leaseMs: number;
+  /** `undefined`: keep the session's expiry time as it is. */
+  ttlMs: number | undefined;
+}
+
+/** Checks the membership and options of a `refresh`; throws `TypeError` naming the culprit. */
+export function refreshArguments(
+  sessionId: string,
+  peerId: string,
+  joinId: string,
+  options: RefreshOptions,
+): RefreshArguments {
+  checkMembership(sessionId, peerId, joinId);
+  return {
+    leaseMs: leaseMs(options.leaseMs),
+    ttlMs: options.ttlSeconds === undefined ? undefined : ttlMs(options.ttlSeconds),
+  };
+}
+
+/** The `session_full` refusal of a `join`, worded the same by both stores. */
+export function sessionFull(sessionId: string, maxPeers: number | undefined): P2pError {
+  return new P2pError(Reasons.sessionFull, `Session "${sessionId}" is full (maxPeers ${maxPeers})`);
 }
 
 /** `ttlSeconds` in whole milliseconds (at least 1); throws unless positive and finite. */

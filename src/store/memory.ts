@@ -1,4 +1,3 @@
-import { P2pError, Reasons } from "../protocol/errors.js";
 import type {
   JoinOptions,
   JoinResult,
@@ -8,7 +7,14 @@ import type {
   RefreshResult,
   SessionStore,
 } from "./adapter.js";
-import { checkId, checkMembership, joinArguments, leaseMs, ttlMs } from "./arguments.js";
+import {
+  checkId,
+  checkMembership,
+  joinArguments,
+  refreshArguments,
+  sessionFull,
+  ttlMs,
+} from "./arguments.js";
 
 /** Seams of `MemorySessionStore`: the clock expiry and leases are measured with. */
 export interface MemorySessionStoreOptions {
@@ -70,7 +76,7 @@ export class MemorySessionStore implements SessionStore {
     const previous = session.members.get(peerId);
     const replaced = previous && previous.joinId !== joinId ? previous.joinId : undefined;
     if (!previous && maxPeers !== undefined && session.members.size >= maxPeers) {
-      throw new P2pError(Reasons.sessionFull, `Session "${sessionId}" is full (maxPeers ${maxPeers})`);
+      throw sessionFull(sessionId, maxPeers);
     }
     if (previous) {
       previous.joinId = joinId;
@@ -96,9 +102,7 @@ export class MemorySessionStore implements SessionStore {
     joinId: string,
     options: RefreshOptions = {},
   ): Promise<RefreshResult> {
-    checkMembership(sessionId, peerId, joinId);
-    const lease = leaseMs(options.leaseMs);
-    const ttl = options.ttlSeconds === undefined ? undefined : ttlMs(options.ttlSeconds);
+    const { leaseMs, ttlMs } = refreshArguments(sessionId, peerId, joinId, options);
     const now = this.#now();
     const session = this.#live(sessionId);
     if (!session) return { member: false };
@@ -109,8 +113,8 @@ export class MemorySessionStore implements SessionStore {
     }
     const membership = this.#current(session, peerId, joinId, now);
     if (!membership) return { member: false };
-    if (membership.leaseUntil !== 0) membership.leaseUntil = now + lease;
-    if (ttl !== undefined) session.ttlMs = ttl;
+    if (membership.leaseUntil !== 0) membership.leaseUntil = now + leaseMs;
+    if (ttlMs !== undefined) session.ttlMs = ttlMs;
     session.expiresAt = now + session.ttlMs;
     return { member: true };
   }

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { P2pError, Reasons } from "../protocol/errors.js";
+import { Reasons } from "../protocol/errors.js";
 import { type Logger, silentLogger } from "../protocol/logger.js";
 import {
   closeRedis,
@@ -7,7 +7,7 @@ import {
   redisConnectionDefaults,
   unavailable,
   whenReady,
-} from "../pubsub/redis_connection.js";
+} from "../redis/connection.js";
 import type {
   JoinOptions,
   JoinResult,
@@ -17,7 +17,14 @@ import type {
   RefreshResult,
   SessionStore,
 } from "./adapter.js";
-import { checkId, checkMembership, joinArguments, leaseMs, ttlMs } from "./arguments.js";
+import {
+  checkId,
+  checkMembership,
+  joinArguments,
+  refreshArguments,
+  sessionFull,
+  ttlMs,
+} from "./arguments.js";
 import {
   DETACH_SCRIPT,
   JOIN_SCRIPT,
@@ -109,7 +116,7 @@ export class RedisSessionStore implements SessionStore {
       this.#redis.p2pJoin(key, peerId, maxPeers ?? 0, ttlMs, leaseMs, joinId),
     );
     if (reply[0] === "full") {
-      throw new P2pError(Reasons.sessionFull, `Session "${sessionId}" is full (maxPeers ${maxPeers})`);
+      throw sessionFull(sessionId, maxPeers);
     }
     const [replaced, expiredHost, host, ...peers] = reply as [string, string, string, ...string[]];
     const result: JoinResult = { host, isHost: host === peerId, peers, joinId };
@@ -125,12 +132,10 @@ export class RedisSessionStore implements SessionStore {
     joinId: string,
     options: RefreshOptions = {},
   ): Promise<RefreshResult> {
-    checkMembership(sessionId, peerId, joinId);
-    const lease = leaseMs(options.leaseMs);
-    const ttl = options.ttlSeconds === undefined ? "" : String(ttlMs(options.ttlSeconds));
+    const { leaseMs, ttlMs } = refreshArguments(sessionId, peerId, joinId, options);
     const key = this.#key(sessionId);
     const [member, expiredHost] = await this.#run("refresh", () =>
-      this.#redis.p2pRefresh(key, peerId, joinId, lease, ttl),
+      this.#redis.p2pRefresh(key, peerId, joinId, leaseMs, ttlMs === undefined ? "" : String(ttlMs)),
     );
     return expiredHost ? { member: member === 1, expiredHost } : { member: member === 1 };
   }

@@ -1,5 +1,4 @@
-import type { CableConsumer, CableMixin, CableSubscription } from "../client/room/cable_subscription.js";
-import type { SessionConsumer } from "../client/session/types.js";
+import type { CableConsumer, CableMixin, CableSubscription } from "../client/cable_consumer.js";
 
 /** One action a subscription performed. */
 export interface PerformedAction {
@@ -84,13 +83,14 @@ export interface FakeConsumerFactory {
  * subscription.connected();
  * assert.deepEqual(subscription.actions, ["join"]);
  */
-export class FakeConsumer implements SessionConsumer, CableConsumer {
+export class FakeConsumer implements CableConsumer {
   /** Every subscription created, oldest first. */
   readonly created: FakeSubscription[] = [];
   /** Whether `disconnect()` was called (the socket is closed). */
   closed = false;
   /** As `consumer.subscriptions` of `@rails/actioncable`. */
   readonly subscriptions = {
+    /** Records a `FakeSubscription` with `params` and the code under test's `mixin`, and returns it. */
     create: (params: { channel: string; [key: string]: unknown }, mixin: CableMixin): FakeSubscription => {
       const subscription = new FakeSubscription(this, params, mixin);
       this.created.push(subscription);

@@ -1,5 +1,4 @@
 import { FakeDataChannel } from "./fake_data_channel.js";
-import type { FakePeerNetwork } from "./fake_peer_network.js";
 
 // Tick between steps as a browser does: Node's setImmediate where there is one.
 const tick = (): Promise<void> =>
@@ -11,6 +10,14 @@ const tick = (): Promise<void> =>
 export interface FakeRtpSender {
   track: MediaStreamTrack | null;
   streams: MediaStream[];
+}
+
+/** What a `FakePeerConnection` asks of the network it is on; `FakePeerNetwork` is the one to use. */
+export interface FakePeerDirectory {
+  /** While `true`, pairs negotiate but never connect. */
+  readonly blocked: boolean;
+  /** The connection with this id, if it is on this network. */
+  find(id: string): FakePeerConnection | undefined;
 }
 
 let lastId = 0;
@@ -31,30 +38,39 @@ let lastId = 0;
 export class FakePeerConnection extends EventTarget {
   /** Unique among fakes: written into this connection's SDP so the other side can find it. */
   readonly id: string;
-  readonly network: FakePeerNetwork | null;
+  /** The network it connects on, or `null` for a lone fake that only negotiates. */
+  readonly network: FakePeerDirectory | null;
   connectionState: RTCPeerConnectionState = "new";
   /** The connection this one negotiated with (on a network), once known. */
   remote: FakePeerConnection | null = null;
   /** Every data channel made here (`createDataChannel`) or announced by the other side. */
   readonly channels: FakeDataChannel[] = [];
+  /** Every `addTrack`, in order. */
   readonly senders: FakeRtpSender[] = [];
   readonly #announced = new Set<FakeDataChannel | FakeRtpSender>();
   signalingState: RTCSignalingState = "stable";
   iceConnectionState: RTCIceConnectionState = "new";
   localDescription: RTCSessionDescriptionInit | null = null;
   remoteDescription: RTCSessionDescriptionInit | null = null;
+  /** Local changes so far (`addTrack`, `createDataChannel`, `restartIce`). */
   changes = 0;
+  /** How many of the changes a completed offer/answer covers. */
   negotiated = 0;
+  /** How many of the changes the latest local offer covers. */
   offered = 0;
+  /** `restartIce()` calls. */
   restarts = 0;
+  /** `setLocalDescription` calls, failed ones included. */
   localAttempts = 0;
+  /** Every remote candidate added, in order. */
   readonly candidates: RTCIceCandidateInit[] = [];
+  /** Injected failures: how many of the next calls of each method reject. */
   readonly fail = { setLocalDescription: 0, setRemoteDescription: 0 };
   #needQueued = false;
 
   constructor(
     readonly label: string,
-    options: { network?: FakePeerNetwork } = {},
+    options: { network?: FakePeerDirectory } = {},
   ) {
     super();
     lastId += 1;
@@ -96,6 +112,10 @@ export class FakePeerConnection extends EventTarget {
     this.#maybeNeedNegotiation();
   }
 
+  /**
+   * As `RTCPeerConnection.setLocalDescription`, a tick later: an offer (from `stable`), an answer (to
+   * a remote offer) or a rollback. Rejects while `fail.setLocalDescription` counts down.
+   */
   async setLocalDescription(description?: RTCSessionDescriptionInit): Promise<void> {
     await tick();
     this.localAttempts += 1;
@@ -125,6 +145,11 @@ export class FakePeerConnection extends EventTarget {
     }
   }
 
+  /**
+   * As `RTCPeerConnection.setRemoteDescription`, a tick later: an offer rolls back a local one
+   * implicitly; an answer completes the negotiation and, on a network, connects the pair.
+   * Rejects while `fail.setRemoteDescription` counts down.
+   */
   async setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
     await tick();
     if (this.fail.setRemoteDescription > 0) {
@@ -149,12 +174,14 @@ export class FakePeerConnection extends EventTarget {
     if (description.type === "answer") void tick().then(() => this.#connect());
   }
 
+  /** As `RTCPeerConnection.addIceCandidate`: records it; rejects before a remote description. */
   async addIceCandidate(candidate: RTCIceCandidateInit): Promise<void> {
     await tick();
     if (!this.remoteDescription) throw new Error(`${this.label}: candidate before a remote description`);
     this.candidates.push(candidate);
   }
 
+  /** As `RTCPeerConnection.restartIce`: counts it and needs a negotiation. */
   restartIce(): void {
     this.restarts += 1;
     this.change();
@@ -172,12 +199,14 @@ export class FakePeerConnection extends EventTarget {
     }
   }
 
+  /** Plays ICE gathering: fires `icecandidate` with `candidate` (`null` ends gathering). */
   gather(candidate: RTCIceCandidateInit | null): void {
     const event = new Event("icecandidate");
     Object.assign(event, { candidate: candidate && { toJSON: () => candidate } });
     this.dispatchEvent(event);
   }
 
+  /** Sets `iceConnectionState` and fires `iceconnectionstatechange`. */
   setIceState(state: RTCIceConnectionState): void {
     this.iceConnectionState = state;
     this.dispatchEvent(new Event("iceconnectionstatechange"));

@@ -1,4 +1,4 @@
-import { FakePeerConnection } from "./fake_peer_connection.js";
+import { FakePeerConnection, type FakePeerDirectory } from "./fake_peer_connection.js";
 
 /**
  * Where `FakePeerConnection`s find each other. Each connection it makes writes its id into the
@@ -13,7 +13,7 @@ import { FakePeerConnection } from "./fake_peer_connection.js";
  * const host = new P2pSession({ ...hostOptions, createPeerConnection: network.factory("host") });
  * const client = new P2pSession({ ...clientOptions, createPeerConnection: network.factory("bob") });
  */
-export class FakePeerNetwork {
+export class FakePeerNetwork implements FakePeerDirectory {
   /** Every connection made so far, oldest first. */
   readonly connections: FakePeerConnection[] = [];
   /** While `true`, pairs negotiate but never connect. */

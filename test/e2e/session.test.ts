@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { Browser } from "playwright-core";
-import { createDemoApp, type DemoApp } from "../../examples/demo/app.js";
-import { launchChromium, waitInPage } from "../support/browser.js";
-import { recordingLogger } from "../support/cable.js";
+import { before, describe, type TestContext, test } from "node:test";
+import { waitInPage } from "../support/browser.js";
+import { demoInBrowser } from "../support/demo_browser.js";
 import {
   allConnected,
   dataLog,
   openPeer,
+  openSession,
   type PeerPage,
   received,
   seenDisconnected,
@@ -16,11 +15,14 @@ import {
 } from "../support/session_pages.js";
 
 // Browser tests of one-to-many sessions (seed 000) through the demo chat (/chat) and its bundle:
-// run `npm run build` first, and run this file through ../shared/tools/netns-run.
+// run `npm run build` first, and run this file through ../shared/tools/netns-run. A test that
+// changes its session (a crash, a host leaving) opens a session of its own: any test runs alone.
 
 const HEARTBEAT = { intervalMs: 250, idleTimeoutMs: 1000 };
 // Room for the host's status broadcast to cross the data channels after it noticed.
 const DELIVERY_SLACK_MS = 750;
+// The issue's bound on electing a new host when the host's tab closes.
+const NEW_HOST_BOUND_MS = 5_000;
 
 async function health(base: string): Promise<{ connections: number }> {
   return (await fetch(`${base}/health`)).json() as Promise<{ connections: number }>;
@@ -28,7 +30,7 @@ async function health(base: string): Promise<{ connections: number }> {
 
 /** Polls /health until `predicate` holds, failing after the deadline with the last reading. */
 async function healthUntil(base: string, what: string, predicate: (h: { connections: number }) => boolean) {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 20_000;
   let last = await health(base);
   while (!predicate(last)) {
     if (Date.now() > deadline) assert.fail(`/health never showed ${what}: last ${JSON.stringify(last)}`);
@@ -38,51 +40,47 @@ async function healthUntil(base: string, what: string, predicate: (h: { connecti
 }
 
 describe("one-to-many session in four pages", () => {
-  let browser: Browser | null = null;
-  let app: DemoApp;
-  let base: string;
-  const logger = recordingLogger();
-  const peers = new Map<string, PeerPage>();
-  const chatUrl = (name: string, session = "standup") =>
-    `${base}/chat?name=${name}&session=${session}&interval=${HEARTBEAT.intervalMs}&idle=${HEARTBEAT.idleTimeoutMs}`;
-  const open = async (name: string) => {
-    const peer = await openPeer(browser!, chatUrl(name), name);
-    peers.set(name, peer);
-    return peer;
+  const demo = demoInBrowser();
+  const chatUrl = (session: string) => (name: string) =>
+    `${demo.base}/chat?name=${name}&session=${session}&interval=${HEARTBEAT.intervalMs}&idle=${HEARTBEAT.idleTimeoutMs}`;
+
+  /** Its own session for one test: `names`' pages, the first one host, all connected; closed after it. */
+  const sessionOf = async (t: TestContext, session: string, names: string[]) => {
+    const peers = await openSession(demo.browser, chatUrl(session), names);
+    t.after(() => Promise.all([...peers.values()].map((p) => p.context.close())));
+    return {
+      peers,
+      live: () => [...peers.values()],
+      names: () => [...peers.keys()],
+      open: async (name: string) => {
+        const peer = await openPeer(demo.browser, chatUrl(session)(name), name);
+        peers.set(name, peer);
+        return peer;
+      },
+    };
   };
-  const live = () => [...peers.values()];
-  const names = () => [...peers.keys()];
 
-  before(async (t) => {
-    browser = await launchChromium(t as never);
-    app = createDemoApp({ secret: "e2e-secret-0123456789abcdef", logger, iceServers: [] });
-    base = await app.listen(0, "127.0.0.1");
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-  });
-
-  const noErrors = () => {
+  const noErrors = (pages: PeerPage[]) => {
     assert.deepEqual(
-      live().flatMap((p) => p.errors),
+      pages.flatMap((p) => p.errors),
       [],
     );
     assert.deepEqual(
-      logger.lines.filter((l) => l.level === "error"),
+      demo.logger.lines.filter((l) => l.level === "error"),
       [],
     );
   };
+
+  // "standup": four pages the tests below only read and send on, opened once.
+  let standup: Map<string, PeerPage>;
+  const standupPages = () => [...standup.values()];
+  before(async () => {
+    standup = await openSession(demo.browser, chatUrl("standup"), ["alice", "bob", "carol", "dave"]);
+  });
 
   test("shows all four pages each other connected, the first one as host", async () => {
-    const alice = await open("alice");
-    await waitInPage(alice.page, "alice to become host", () =>
-      window.__p2p.some((e) => e.name === "p2p:host" && e.detail.iamHost === true),
-    );
-    for (const name of ["bob", "carol", "dave"]) await open(name);
-    await Promise.all(live().map((p) => allConnected(p, names())));
-    for (const peer of live()) {
+    await Promise.all(standupPages().map((p) => allConnected(p, [...standup.keys()])));
+    for (const peer of standupPages()) {
       await waitInPage(
         peer.page,
         `${peer.name}'s peer list to show four connected`,
@@ -97,16 +95,16 @@ describe("one-to-many session in four pages", () => {
       });
       assert.deepEqual(host, ["alice", peer.name === "alice"]);
     }
-    noErrors();
+    noErrors(standupPages());
   });
 
   test("delivers a client's message, typed in the chat, to all four pages exactly once", async () => {
-    const bob = peers.get("bob")!;
+    const bob = standup.get("bob")!;
     await bob.page.fill("[data-chat-target=input]", "hello from bob");
     await bob.page.click("form button");
     await sendText(bob, "bob marker");
-    await Promise.all(live().map((p) => received(p, "bob", "bob marker")));
-    for (const peer of live()) {
+    await Promise.all(standupPages().map((p) => received(p, "bob", "bob marker")));
+    for (const peer of standupPages()) {
       const log = (await dataLog(peer)).filter((line) => line.startsWith("bob:"));
       assert.deepEqual(log, ["bob:hello from bob", "bob:bob marker"], `${peer.name}'s messages from bob`);
       const shown = await peer.page
@@ -114,14 +112,14 @@ describe("one-to-many session in four pages", () => {
         .count();
       assert.equal(shown, 1, `${peer.name} shows the line once`);
     }
-    noErrors();
+    noErrors(standupPages());
   });
 
   test("delivers the host's message to all four pages exactly once", async () => {
-    await sendText(peers.get("alice")!, "from the host");
-    await sendText(peers.get("alice")!, "host marker");
-    await Promise.all(live().map((p) => received(p, "alice", "host marker")));
-    for (const peer of live()) {
+    await sendText(standup.get("alice")!, "from the host");
+    await sendText(standup.get("alice")!, "host marker");
+    await Promise.all(standupPages().map((p) => received(p, "alice", "host marker")));
+    for (const peer of standupPages()) {
       const log = (await dataLog(peer)).filter((line) => line.startsWith("alice:"));
       assert.deepEqual(
         log,
@@ -132,8 +130,9 @@ describe("one-to-many session in four pages", () => {
   });
 
   test("keeps one cable connection for the session once all are connected (keepCableConnection false)", async () => {
-    await healthUntil(base, "one connection", (h) => h.connections === 1);
-    for (const peer of live()) {
+    // The tests with sessions of their own close their pages: only standup's host keeps a socket.
+    await healthUntil(demo.base, "one connection", (h) => h.connections === 1);
+    for (const peer of standupPages()) {
       const attached = await peer.page.evaluate(
         () =>
           (document.querySelector("p2p-frame") as unknown as { session: { cableAttached: boolean } }).session
@@ -143,7 +142,13 @@ describe("one-to-many session in four pages", () => {
     }
   });
 
-  test("shows a crashed client disconnected at the others within the heartbeat bound, and takes it back on reload", async () => {
+  test("shows a crashed client disconnected at the others within the heartbeat bound, and takes it back on reload", async (t) => {
+    const { peers, live, names, open } = await sessionOf(t, "client-crash", [
+      "alice",
+      "bob",
+      "carol",
+      "dave",
+    ]);
     const dave = peers.get("dave")!;
     peers.delete("dave");
     // A crashed renderer closes nothing and says nothing (a closing tab does: session_failover
@@ -153,14 +158,8 @@ describe("one-to-many session in four pages", () => {
     void cdp.send("Page.crash").catch(() => {});
     const bound = HEARTBEAT.intervalMs + HEARTBEAT.idleTimeoutMs + DELIVERY_SLACK_MS;
     for (const peer of live()) {
-      await seenDisconnected(peer, "dave", closedAt);
-      const seenAt = await peer.page.evaluate(
-        (since: number) =>
-          window.__p2p.find(
-            (e) => e.name === "p2p:peers" && e.at >= since && e.detail.dave === "disconnected",
-          )!.at,
-        closedAt,
-      );
+      const seenAt = await seenDisconnected(peer, "dave", closedAt);
+      console.log(`session: ${peer.name} saw the crashed dave disconnected after ${seenAt - closedAt} ms`);
       assert.ok(
         seenAt - closedAt <= bound,
         `${peer.name} saw it after ${seenAt - closedAt} ms (bound ${bound} ms)`,
@@ -169,17 +168,25 @@ describe("one-to-many session in four pages", () => {
     await dave.context.close();
     await open("dave");
     await Promise.all(live().map((p) => allConnected(p, names())));
-    noErrors();
+    noErrors(live());
   });
 
-  test("elects a new host within 5 s when the host closes, and the three others talk again without reload", async () => {
+  test("elects a new host within 5 s when the host closes, and the three others talk again without reload", async (t) => {
+    const { peers, live, names } = await sessionOf(t, "host-closes", ["alice", "bob", "carol", "dave"]);
     const alice = peers.get("alice")!;
     peers.delete("alice");
     const loadedAt = await Promise.all(live().map((p) => p.page.evaluate(() => window.__loadedAt)));
     const closedAt = Date.now();
     await alice.context.close();
     for (const peer of live()) {
-      await seenNewHost(peer, "alice", closedAt, 5_000);
+      const seenAt = await seenNewHost(peer, "alice", closedAt);
+      console.log(
+        `session: ${peer.name} was told of a new host ${seenAt - closedAt} ms after the host closed`,
+      );
+      assert.ok(
+        seenAt - closedAt <= NEW_HOST_BOUND_MS,
+        `${peer.name} was told after ${seenAt - closedAt} ms (bound ${NEW_HOST_BOUND_MS} ms)`,
+      );
     }
     const hosts = await Promise.all(
       live().map((p) =>
@@ -203,10 +210,11 @@ describe("one-to-many session in four pages", () => {
       loadedAt,
       "no page reloaded",
     );
-    noErrors();
+    noErrors(live());
   });
 
-  test("replaces a crashed host through the heartbeat alone, and the two others talk again", async () => {
+  test("replaces a crashed host through the heartbeat alone, and the two others talk again", async (t) => {
+    const { peers, live, names } = await sessionOf(t, "host-crash", ["alice", "bob", "carol"]);
     const hostName = await live()[0]!.page.evaluate(
       () => (document.querySelector("p2p-frame") as unknown as { hostPeerId: string }).hostPeerId,
     );
@@ -216,14 +224,17 @@ describe("one-to-many session in four pages", () => {
     const crashedAt = Date.now();
     void cdp.send("Page.crash").catch(() => {});
     for (const peer of live()) {
-      await seenNewHost(peer, host.name, crashedAt, 5_000);
+      const seenAt = await seenNewHost(peer, host.name, crashedAt);
+      console.log(
+        `session: ${peer.name} was told of a new host ${seenAt - crashedAt} ms after the host crashed`,
+      );
     }
     await Promise.all(live().map((p) => allConnected(p, names())));
     await host.context.close();
     const [first, second] = live();
     await sendText(second!, "after the crash");
     await received(first!, second!.name, "after the crash");
-    noErrors();
+    noErrors(live());
   });
 });
 
@@ -231,31 +242,16 @@ describe("one-to-many session in four pages", () => {
 // pauses a bulk transfer for over a second now and then, which the short test heartbeat above
 // (1 s idle) would rightly call a dead peer.
 describe("bulk data in a session of three pages", () => {
-  let browser: Browser | null = null;
-  let app: DemoApp;
-  let base: string;
-  const logger = recordingLogger();
-  const peers = new Map<string, PeerPage>();
+  const demo = demoInBrowser();
+  let peers: Map<string, PeerPage>;
   const live = () => [...peers.values()];
 
-  before(async (t) => {
-    browser = await launchChromium(t as never);
-    app = createDemoApp({ secret: "e2e-secret-0123456789abcdef", logger, iceServers: [] });
-    base = await app.listen(0, "127.0.0.1");
-    for (const name of ["alice", "bob", "carol"]) {
-      peers.set(name, await openPeer(browser!, `${base}/chat?name=${name}&session=bulk`, name));
-      if (name === "alice") {
-        await waitInPage(peers.get(name)!.page, "alice to become host", () =>
-          window.__p2p.some((e) => e.name === "p2p:host" && e.detail.iamHost === true),
-        );
-      }
-    }
-    await Promise.all(live().map((p) => allConnected(p, [...peers.keys()])));
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.close();
+  before(async () => {
+    peers = await openSession(demo.browser, (name) => `${demo.base}/chat?name=${name}&session=bulk`, [
+      "alice",
+      "bob",
+      "carol",
+    ]);
   });
 
   test("delivers a 5 MiB binary message intact and in order with the messages around it", async () => {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { after, afterEach, before, beforeEach, describe, test } from "node:test";
-import type { Browser } from "playwright-core";
-import { createDemoApp, type DemoApp } from "../../examples/demo/app.js";
-import { launchChromium, waitInPage } from "../support/browser.js";
-import { type RecordingLogger, recordingLogger } from "../support/cable.js";
+import { afterEach, beforeEach, describe, test } from "node:test";
+import { waitInPage } from "../support/browser.js";
+import type { RecordingLogger } from "../support/cable.js";
+import { demoInBrowser } from "../support/demo_browser.js";
 import {
   allConnected,
+  becameHost,
   dataLog,
   openPeer,
   type PeerPage,
@@ -19,7 +19,6 @@ import { startTcpProxy, type TcpProxy } from "../support/tcp_proxy.js";
 // connected pages. (A crashed node with Redis is in session_node_crash.test.ts.)
 // Run `npm run build` first, and run this file through ../shared/tools/netns-run.
 
-const SECRET = "e2e-secret-0123456789abcdef";
 const HEARTBEAT = { intervalMs: 250, idleTimeoutMs: 1000 };
 
 /** Resolves once the server logged `message` (after line `from`) with the given details. */
@@ -69,35 +68,27 @@ function hostsSince(peer: PeerPage, since: number) {
 }
 
 describe("session faults in the browser", () => {
-  let browser: Browser | null = null;
-  let app: DemoApp;
-  let base: string;
-  let port: number;
-  const logger = recordingLogger();
+  const demo = demoInBrowser();
+  const logger = demo.logger;
   // Each test's pages, closed when it ends: a page left open keeps its session (and its cable) alive.
   let pages: PeerPage[] = [];
 
   const chatUrl = (origin: string, name: string, session: string, keep = false) =>
     `${origin}/chat?name=${name}&session=${session}&interval=${HEARTBEAT.intervalMs}&idle=${HEARTBEAT.idleTimeoutMs}${keep ? "&keep=1" : ""}`;
   const open = async (name: string, session: string, options: { keep?: boolean; origin?: string } = {}) => {
-    const peer = await openPeer(browser!, chatUrl(options.origin ?? base, name, session, options.keep), name);
+    const peer = await openPeer(
+      demo.browser,
+      chatUrl(options.origin ?? demo.base, name, session, options.keep),
+      name,
+    );
     pages.push(peer);
     return peer;
   };
   const hostFirst = async (name: string, session: string, origin?: string) => {
     const host = await open(name, session, { origin });
-    await waitInPage(host.page, `${name} to become host`, () =>
-      window.__p2p.some((e) => e.name === "p2p:host" && e.detail.iamHost === true),
-    );
+    await becameHost(host);
     return host;
   };
-
-  before(async (t) => {
-    browser = await launchChromium(t as never);
-    app = createDemoApp({ secret: SECRET, logger, iceServers: [] });
-    base = await app.listen(0, "127.0.0.1");
-    port = Number(new URL(base).port);
-  });
 
   beforeEach(() => {
     pages = [];
@@ -107,13 +98,8 @@ describe("session faults in the browser", () => {
     await Promise.all(pages.map((p) => p.context.close()));
   });
 
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-  });
-
   test("keeps the host and every link when the network cuts the host's cable socket", async (t) => {
-    const proxy: TcpProxy = await startTcpProxy(port, t);
+    const proxy: TcpProxy = await startTcpProxy(demo.port, t);
     const session = "cut";
     const host = await hostFirst("host", session, proxy.url);
     // ann keeps her cable: she would hear a host-left, and re-negotiate, if the cut reset the session.
@@ -195,12 +181,11 @@ describe("session faults in the browser", () => {
 
     const mark = Date.now();
     const fromLine = logger.lines.length;
-    await app.close();
+    await demo.app.close();
     // Peer-to-peer links do not need the server: what is sent while it is down arrives.
     await sendText(bob, "while the server is down");
     await sendText(host, "host while down");
-    app = createDemoApp({ secret: SECRET, logger, iceServers: [] });
-    await app.listen(port, "127.0.0.1");
+    await demo.startAgain();
     await logged(logger, fromLine, "session joined", { peer: "host", isHost: true });
     await sendText(cid, "after the restart");
 

@@ -1,10 +1,15 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { Browser } from "playwright-core";
-import { createDemoApp, type DemoApp } from "../../examples/demo/app.js";
-import { launchChromium, waitInPage } from "../support/browser.js";
-import { recordingLogger } from "../support/cable.js";
-import { allConnected, openPeer, type PeerPage, received, sendText } from "../support/session_pages.js";
+import { before, describe, test } from "node:test";
+import { waitInPage } from "../support/browser.js";
+import { demoInBrowser } from "../support/demo_browser.js";
+import {
+  allConnected,
+  openPeer,
+  openSession,
+  type PeerPage,
+  received,
+  sendText,
+} from "../support/session_pages.js";
 
 // Media in one-to-many sessions: `addStream` on the host reaches every client, current and later,
 // and a client's stream reaches the host. Fake camera (Chromium's test pattern), iceServers [].
@@ -65,33 +70,19 @@ function streamCamera(peer: PeerPage): Promise<void> {
 }
 
 describe("media in a one-to-many session", () => {
-  let browser: Browser | null = null;
-  let app: DemoApp;
-  let base: string;
-  const logger = recordingLogger();
-  const peers = new Map<string, PeerPage>();
+  const demo = demoInBrowser();
+  const logger = demo.logger;
+  const chatUrl = (name: string) => `${demo.base}/chat?name=${name}&session=broadcast`;
+  let peers: Map<string, PeerPage>;
   const open = async (name: string) => {
-    const peer = await openPeer(browser!, `${base}/chat?name=${name}&session=broadcast`, name, MEDIA_SINK);
+    const peer = await openPeer(demo.browser, chatUrl(name), name, MEDIA_SINK);
     peers.set(name, peer);
     return peer;
   };
   const live = () => [...peers.values()];
 
-  before(async (t) => {
-    browser = await launchChromium(t as never);
-    app = createDemoApp({ secret: "e2e-secret-0123456789abcdef", logger, iceServers: [] });
-    base = await app.listen(0, "127.0.0.1");
-    const host = await open("host");
-    await waitInPage(host.page, "host to become host", () =>
-      window.__p2p.some((e) => e.name === "p2p:host" && e.detail.iamHost === true),
-    );
-    for (const name of ["bob", "carol"]) await open(name);
-    await Promise.all(live().map((p) => allConnected(p, [...peers.keys()])));
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.close();
+  before(async () => {
+    peers = await openSession(demo.browser, chatUrl, ["host", "bob", "carol"], MEDIA_SINK);
   });
 
   test("the host's stream plays at every connected client", async () => {

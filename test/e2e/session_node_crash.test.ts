@@ -1,17 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
-import { launchChromium, waitInPage } from "../support/browser.js";
+import { launchChromium } from "../support/browser.js";
 import { type DemoProcess, startDemoProcess } from "../support/demo_process.js";
 import { type PrivateRedis, startRedis } from "../support/redis.js";
-import {
-  allConnected,
-  openPeer,
-  type PeerPage,
-  received,
-  seenNewHost,
-  sendText,
-} from "../support/session_pages.js";
+import { allConnected, openSession, received, seenNewHost, sendText } from "../support/session_pages.js";
 
 // A server process that dies must not wedge its sessions: the host's role is a lease in Redis, so
 // once it lapses the survivors elect a new host through the other process. The issue's bound is
@@ -20,6 +13,8 @@ import {
 
 const SECRET = "crash-secret-0123456789abcdef";
 const RECOVERY_BOUND_MS = 10_000;
+// The waits allow more than the bound, so that a slow run fails on the bound, with its time.
+const RECOVERY_WAIT_MS = 3 * RECOVERY_BOUND_MS;
 
 describe("a session whose host's server process is killed", () => {
   let browser: Browser | null = null;
@@ -41,22 +36,18 @@ describe("a session whose host's server process is killed", () => {
   });
 
   test("elects a new host among the survivors on the other process within 10 s, and they talk again", async () => {
-    const chat = (node: DemoProcess, name: string) => `${node.url}/chat?name=${name}&session=crash`;
-    const host = await openPeer(browser!, chat(nodeB, "host"), "host");
-    await waitInPage(host.page, "host to become host", () =>
-      window.__p2p.some((e) => e.name === "p2p:host" && e.detail.iamHost === true),
-    );
-    const survivors: PeerPage[] = [];
-    for (const name of ["ann", "bob", "cid"])
-      survivors.push(await openPeer(browser!, chat(nodeA, name), name));
-    await Promise.all([host, ...survivors].map((p) => allConnected(p, ["host", "ann", "bob", "cid"])));
+    // The host on node B, the others on node A.
+    const chat = (name: string) => `${(name === "host" ? nodeB : nodeA).url}/chat?name=${name}&session=crash`;
+    const peers = await openSession(browser!, chat, ["host", "ann", "bob", "cid"]);
+    const host = peers.get("host")!;
+    const survivors = ["ann", "bob", "cid"].map((name) => peers.get(name)!);
 
     const crashedAt = Date.now();
     nodeB.child.kill("SIGKILL");
     await host.page.close();
-    for (const peer of survivors) await seenNewHost(peer, "host", crashedAt, RECOVERY_BOUND_MS);
+    for (const peer of survivors) await seenNewHost(peer, "host", crashedAt, RECOVERY_WAIT_MS);
     const names = survivors.map((p) => p.name);
-    await Promise.all(survivors.map((p) => allConnected(p, names, crashedAt, RECOVERY_BOUND_MS)));
+    await Promise.all(survivors.map((p) => allConnected(p, names, crashedAt, RECOVERY_WAIT_MS)));
     const elapsed = Date.now() - crashedAt;
     console.log(`node crash: every survivor connected to a new host ${elapsed} ms after SIGKILL`);
     assert.ok(elapsed < RECOVERY_BOUND_MS, `connected again after ${elapsed} ms`);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { createDemoApp } from "../../examples/demo/app.js";
-import { type Route, sendHtml } from "../../examples/demo/router.js";
-import { layout } from "../../examples/demo/views/layout.js";
+import { createDemoApp } from "../../src/demo/app.js";
+import { type Route, sendHtml } from "../../src/demo/router.js";
+import { layout } from "../../src/demo/views/layout.js";
 import { html, unsafeRaw } from "../../src/html/html.js";
 import { turboStreamFrom } from "../../src/html/tags.js";
 import { turboStreams } from "../../src/html/turbo_stream.js";

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { cableDefaults } from "../../src/cable/server.js";
 import {
   createTestChannel,
   identifier,
@@ -10,6 +9,7 @@ import {
   startCable,
   withDeadline,
 } from "../support/cable.js";
+import { trapUncaught } from "../support/uncaught.js";
 
 const ROOM1 = identifier({ channel: "TestChannel", room: "1" });
 const isData = (f: Record<string, unknown>) => f.type === undefined && "message" in f;
@@ -149,16 +149,25 @@ describe("bad subscriptions", () => {
     await roundTrip(client);
   });
 
-  test("defaults maxSubscriptions to 32", () => {
-    assert.equal(cableDefaults.maxSubscriptions, 32);
+  test("holds 32 subscriptions on a socket by default and refuses the 33rd with too_many_subscriptions", async (t) => {
+    const { client } = await setup(t); // ROOM1 is the first
+    for (let room = 2; room <= 32; room++) {
+      await client.subscribed(identifier({ channel: "TestChannel", room: String(room) }));
+    }
+    const extra = identifier({ channel: "TestChannel", room: "33" });
+    client.subscribe(extra);
+    const error = await client.next((f) => f.identifier === extra, "the error");
+    assert.deepEqual(messageOf(error), {
+      type: "error",
+      reason: "too_many_subscriptions",
+      message: "A socket may hold 32 subscriptions",
+    });
+    assert.equal((await client.next((f) => f.identifier === extra, "reply")).type, "reject_subscription");
+    await roundTrip(client);
   });
 });
 
 describe("limits", () => {
-  test("defaults maxMessageBytes to 64 KiB", () => {
-    assert.equal(cableDefaults.maxMessageBytes, 64 * 1024);
-  });
-
   test("accepts a frame at the limit", async (t) => {
     const { client } = await setup(t);
     const head = JSON.stringify({
@@ -257,14 +266,7 @@ describe("origin", () => {
 
 describe("garbage barrage", () => {
   test("throws nothing uncaught while a well-behaved client keeps receiving broadcasts", async (t) => {
-    const failures: unknown[] = [];
-    const onFailure = (error: unknown) => failures.push(error);
-    process.on("uncaughtException", onFailure);
-    process.on("unhandledRejection", onFailure);
-    t.after(() => {
-      process.off("uncaughtException", onFailure);
-      process.off("unhandledRejection", onFailure);
-    });
+    const failures = trapUncaught(t);
     const { url, cable, client } = await setup(t, { maxMessageBytes: 4096 });
     const garbage: Array<string | Buffer> = [
       "",

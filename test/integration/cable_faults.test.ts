@@ -3,7 +3,7 @@ import { connect, type Socket } from "node:net";
 import { describe, test } from "node:test";
 import { Channel } from "../../src/cable/channel.js";
 import type { TeardownFailure } from "../../src/cable/observer.js";
-import { CableServer, cableDefaults } from "../../src/cable/server.js";
+import { CableServer } from "../../src/cable/server.js";
 import type { PubSubHandler } from "../../src/pubsub/adapter.js";
 import { MemoryPubSub } from "../../src/pubsub/memory.js";
 import { cableMetrics } from "../../src/server/cable_metrics.js";
@@ -25,6 +25,20 @@ import { parseExposition } from "../support/metrics_scrape.js";
 const ROOM1 = identifier({ channel: "TestChannel", room: "1" });
 const ROOM2 = identifier({ channel: "TestChannel", room: "2" });
 const MARGIN_MS = 4000;
+
+/** A test channel whose `unsubscribed` never resolves: a teardown that hangs. */
+function stuckChannel() {
+  return class Stuck extends createTestChannel() {
+    override unsubscribed(): Promise<void> {
+      return new Promise<void>(() => {});
+    }
+  };
+}
+
+/** Lets `n` turns of the event loop pass: what a fired timer would set off has happened by then. */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+}
 
 /**
  * A real MemoryPubSub whose stop of a stream starting with `prefix` rejects and leaves the handler
@@ -277,11 +291,7 @@ describe("close() deadline", () => {
   test("resolves within closeTimeoutMs when a channel's unsubscribed never resolves, forgetting the connection", async (t) => {
     const closeTimeoutMs = 500;
     const logger = recordingLogger();
-    class Stuck extends createTestChannel() {
-      override unsubscribed(): Promise<void> {
-        return new Promise<void>(() => {});
-      }
-    }
+    const Stuck = stuckChannel();
     const { url, cable } = await startCable(t, { channels: [Stuck], logger, closeTimeoutMs });
     const seen = watch(cable);
     const metrics = cableMetrics(cable);
@@ -333,11 +343,7 @@ describe("close() deadline", () => {
   });
 
   test("closes the pub/sub it made even when it had to abandon connections", async (t) => {
-    class Stuck extends createTestChannel() {
-      override unsubscribed(): Promise<void> {
-        return new Promise<void>(() => {});
-      }
-    }
+    const Stuck = stuckChannel();
     const { url, cable } = await startCable(t, { channels: [Stuck], closeTimeoutMs: 200 });
     const client = await RawClient.connect(url);
     await client.subscribed(ROOM1);
@@ -346,6 +352,26 @@ describe("close() deadline", () => {
     await withDeadline(cable.close(), "close()", 200 + MARGIN_MS);
     assert.equal(pubsub.streamCount, 0, "the owned MemoryPubSub was closed");
     await withDeadline(cable.close(), "a second close()", 1000);
+  });
+
+  test("gives a hung teardown 5000 ms at close() by default", { timeout: 20_000 }, async (t) => {
+    const Stuck = stuckChannel();
+    const { url, cable } = await startCable(t, { channels: [Stuck] });
+    const client = await RawClient.connect(url);
+    await client.subscribed(ROOM1);
+    t.mock.timers.enable({ apis: ["setTimeout"] });
+    let closed = false;
+    const closing = cable.close().then(() => {
+      closed = true;
+    });
+    await turns(5);
+    t.mock.timers.tick(4999);
+    await turns(5);
+    assert.equal(closed, false, "close() still waits for the teardown at 4999 ms");
+    t.mock.timers.tick(1);
+    await closing;
+    t.mock.timers.reset();
+    assert.deepEqual(cable.stats(), { connections: 0, subscriptions: 0 });
   });
 });
 
@@ -411,9 +437,36 @@ describe("authenticate deadline", () => {
     await withDeadline(cable.close(), "close()");
   });
 
+  // On node:test's fake setTimeout: the test does not wait five real seconds.
+  test("refuses an authenticate that never answers after 5000 ms by default", {
+    timeout: 20_000,
+  }, async (t) => {
+    const logger = recordingLogger();
+    let asked!: () => void;
+    const authenticating = new Promise<void>((resolve) => {
+      asked = resolve;
+    });
+    t.mock.timers.enable({ apis: ["setTimeout"] });
+    const { url } = await startCable(t, {
+      logger,
+      authenticate: () => {
+        asked();
+        return new Promise(() => {});
+      },
+    });
+    const client = await RawClient.open(url);
+    await authenticating;
+    t.mock.timers.tick(4999);
+    await turns(5);
+    assert.deepEqual(client.frames, [], "nothing before 5000 ms");
+    assert.equal(logger.lines.filter((l) => l.message === "authenticate timed out").length, 0);
+    t.mock.timers.tick(1);
+    await client.closed;
+    assert.deepEqual(client.frames, [{ type: "disconnect", reason: "unauthorized", reconnect: false }]);
+    t.mock.timers.reset();
+  });
+
   test("rejects timeouts that are not a usable number of milliseconds", () => {
-    assert.equal(cableDefaults.authenticateTimeoutMs, 5000);
-    assert.equal(cableDefaults.closeTimeoutMs, 5000);
     const make = (options: object) => new CableServer({ channels: [], secret: TEST_SECRET, ...options });
     assert.throws(() => make({ authenticateTimeoutMs: 0 }), /authenticateTimeoutMs must be/);
     assert.throws(() => make({ authenticateTimeoutMs: Number.NaN }), /authenticateTimeoutMs must be/);

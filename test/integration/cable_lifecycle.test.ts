@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { cableDefaults } from "../../src/cable/server.js";
 import {
   createTestChannel,
   deferred,
@@ -127,8 +126,28 @@ describe("authentication", () => {
 });
 
 describe("ping", () => {
-  test("defaults to one ping every 3000 ms, as Rails", () => {
-    assert.equal(cableDefaults.pingIntervalMs, 3000);
+  test("pings by default every 3000 ms, as Rails", async (t) => {
+    t.mock.timers.enable({ apis: ["setInterval"] });
+    const { url } = await startCable(t, { channels: [createTestChannel()] });
+    const client = await RawClient.connect(url);
+    await client.subscribed(ROOM1);
+    const echoed = async (n: number) => {
+      client.perform(ROOM1, { action: "echo", n });
+      await client.next(
+        (f) => isData(f) && (f.message as { data?: { n?: number } }).data?.n === n,
+        `echo ${n}`,
+      );
+    };
+    t.mock.timers.tick(2999);
+    await echoed(1); // a ping sent during the tick would have arrived before this echo
+    assert.equal(client.all((f) => f.type === "ping").length, 0, "no ping before 3000 ms");
+    t.mock.timers.tick(1);
+    await client.next((f) => f.type === "ping", "the ping at 3000 ms");
+    t.mock.timers.tick(2999);
+    await echoed(2);
+    assert.equal(client.all((f) => f.type === "ping").length, 1, "no second ping before 6000 ms");
+    t.mock.timers.tick(1);
+    await client.next((f) => f.type === "ping", "the ping at 6000 ms");
   });
 
   test("pings every welcomed socket at the configured interval with unix seconds", async (t) => {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Registry } from "prom-client";
-import { createDemoApp, type DemoApp } from "../../examples/demo/app.js";
 import { CableServer } from "../../src/cable/server.js";
-import { issueRoomClient } from "../../src/channels/room_token.js";
-import { signSessionToken } from "../../src/channels/session_token.js";
+import { createDemoApp, type DemoApp } from "../../src/demo/app.js";
+import { issueRoomClient } from "../../src/identity/room_token.js";
+import { signSessionToken } from "../../src/identity/session_token.js";
 import { cableMetrics } from "../../src/server/cable_metrics.js";
 import { identifier, RawClient, recordingLogger, TEST_SECRET } from "../support/cable.js";
 import { parseExposition, scrapeUntil } from "../support/metrics_scrape.js";

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
-import { createDemoApp, type DemoApp } from "../../examples/demo/app.js";
-import { verifySessionToken } from "../../src/channels/session_token.js";
+import { createDemoApp, type DemoApp } from "../../src/demo/app.js";
+import { verifySessionToken } from "../../src/identity/session_token.js";
 import { TEST_SECRET } from "../support/cable.js";
+import { frameAttributes } from "../support/frame_attributes.js";
 
 async function startDemo(t: TestContext): Promise<{ app: DemoApp; get(path: string): Promise<Response> }> {
   const app = createDemoApp({ secret: TEST_SECRET });
@@ -11,30 +12,13 @@ async function startDemo(t: TestContext): Promise<{ app: DemoApp; get(path: stri
   return { app, get: (path) => fetch(base + path) };
 }
 
-/** The attributes of the `<p2p-frame>` in a page, unescaped as a browser reads them. */
-function frame(page: string): Record<string, string> {
-  const open = /<p2p-frame ([^>]*)>/.exec(page);
-  assert.ok(open, "the page has a <p2p-frame>");
-  const decode = (value: string) =>
-    value
-      .replace(/&quot;/g, '"')
-      .replace(/&#39;/g, "'")
-      .replace(/&#96;/g, "`")
-      .replace(/&lt;/g, "<")
-      .replace(/&gt;/g, ">")
-      .replace(/&amp;/g, "&");
-  return Object.fromEntries(
-    [...open[1]!.matchAll(/([a-z-]+)="([^"]*)"/g)].map(([, k, v]) => [k!, decode(v!)]),
-  );
-}
-
 describe("GET /chat", () => {
   test("renders the chat for a name inside a p2p-frame whose token binds the session and the name", async (t) => {
     const { app, get } = await startDemo(t);
     const response = await get("/chat?name=ann");
     assert.equal(response.status, 200);
     const page = await response.text();
-    const attrs = frame(page);
+    const attrs = frameAttributes(page);
     assert.equal(attrs["session-id"], "chat");
     assert.equal(attrs["peer-id"], "ann");
     assert.equal(attrs["cable-url"], "/cable");
@@ -63,7 +47,7 @@ describe("GET /chat", () => {
     assert.ok(!page.includes("<img"), "no raw tag from the name");
     assert.ok(!page.includes("<b>"), "no raw tag from the session");
     assert.ok(page.includes("&lt;img src=x onerror=alert(1)&gt;&quot;&#39;"), "the name is shown escaped");
-    const attrs = frame(page);
+    const attrs = frameAttributes(page);
     assert.equal(attrs["peer-id"], name);
     assert.deepEqual(verifySessionToken(app.cable.signer, attrs.token), { sessionId: session, peerId: name });
   });
@@ -85,13 +69,13 @@ describe("GET /chat", () => {
   test("passes interval, idle and keep into the frame's config", async (t) => {
     const { get } = await startDemo(t);
     const page = await (await get("/chat?name=bob&interval=100&idle=400&keep=1")).text();
-    assert.deepEqual(JSON.parse(frame(page).config!), {
+    assert.deepEqual(JSON.parse(frameAttributes(page).config!), {
       iceServers: [],
       keepCableConnection: true,
       heartbeat: { intervalMs: 100, idleTimeoutMs: 400 },
     });
     const idleOnly = await (await get("/chat?name=bob&idle=60000&keep=0")).text();
-    assert.deepEqual(JSON.parse(frame(idleOnly).config!), {
+    assert.deepEqual(JSON.parse(frameAttributes(idleOnly).config!), {
       iceServers: [],
       keepCableConnection: false,
       heartbeat: { idleTimeoutMs: 60000 },

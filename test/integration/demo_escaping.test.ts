@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
-import { createDemoApp } from "../../examples/demo/app.js";
+import { createDemoApp } from "../../src/demo/app.js";
 import { TEST_SECRET } from "../support/cable.js";
 
 async function startDemo(t: TestContext): Promise<(path: string, init?: RequestInit) => Promise<Response>> {

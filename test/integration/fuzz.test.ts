@@ -2,12 +2,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { Signer } from "../../src/cable/signer.js";
-import { issueRoomClient } from "../../src/channels/room_token.js";
-import { signSessionToken } from "../../src/channels/session_token.js";
 import { TURBO_STREAMS_CHANNEL } from "../../src/html/tags.js";
+import { issueRoomClient } from "../../src/identity/room_token.js";
+import { signSessionToken } from "../../src/identity/session_token.js";
 import { identifier, RawClient, TEST_SECRET, withDeadline } from "../support/cable.js";
 import { type FuzzFrame, fuzzScript } from "../support/fuzz_frames.js";
 import { type Frame, startAllChannels, tokenIdentifier } from "../support/raw_session.js";
+import { trapUncaught } from "../support/uncaught.js";
 
 // Replay a failure with FUZZ_SEED=<the seed printed> (and the path fast-check prints). CI runs one
 // fixed seed, so a red build is the code's doing and replays as is; a local run explores a new one.
@@ -22,14 +23,7 @@ const DISCONNECT_REASONS = new Set(["message_too_big", "rate_limited", "too_slow
 
 test("survives 10,000+ random and malformed frames and command sequences while a session keeps working", async (t) => {
   console.log(`fuzz seed ${SEED} (replay: FUZZ_SEED=${SEED})`);
-  const failures: unknown[] = [];
-  const onFailure = (error: unknown) => failures.push(error);
-  process.on("uncaughtException", onFailure);
-  process.on("unhandledRejection", onFailure);
-  t.after(() => {
-    process.off("uncaughtException", onFailure);
-    process.off("unhandledRejection", onFailure);
-  });
+  const failures = trapUncaught(t);
 
   const { url, cable, signer, store, logger, member, open } = await startAllChannels(t, {
     maxMessageBytes: MAX_MESSAGE_BYTES,

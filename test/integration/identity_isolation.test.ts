@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Signer } from "../../src/cable/signer.js";
-import { issueRoomClient, roomStreams } from "../../src/channels/room_token.js";
-import { signSessionToken } from "../../src/channels/session_token.js";
 import { TURBO_STREAMS_CHANNEL } from "../../src/html/tags.js";
+import { issueRoomClient, roomStreams } from "../../src/identity/room_token.js";
+import { signSessionToken } from "../../src/identity/session_token.js";
 import { identifier, TEST_SECRET } from "../support/cable.js";
 import { type Frame, startAllChannels, tokenIdentifier } from "../support/raw_session.js";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
-import { CableServer, cableDefaults } from "../../src/cable/server.js";
+import { CableServer } from "../../src/cable/server.js";
 import {
   createTestChannel,
   identifier,
@@ -16,8 +16,11 @@ const isRateLimited = (f: Record<string, unknown>) => messageOf(f).reason === "r
 const isEcho = (n: number) => (f: Record<string, unknown>) =>
   messageOf(f).type === "echo" && (messageOf(f).data as { n?: number }).n === n;
 
-/** A cable whose rate-limit clock only moves when the test says so. */
-async function limited(t: TestContext, options: { burst: number; perSecond: number; maxThrottled: number }) {
+/** A cable whose rate-limit clock only moves when the test says so; a limit not given keeps its default. */
+async function limited(
+  t: TestContext,
+  options: { burst?: number; perSecond?: number; maxThrottled?: number } = {},
+) {
   let now = 0;
   const logger = recordingLogger();
   const running = await startCable(t, {
@@ -32,10 +35,28 @@ async function limited(t: TestContext, options: { burst: number; perSecond: numb
 }
 
 describe("message rate limit", () => {
-  test("defaults to bursts of 500, 100 a second, disconnecting after 100 dropped", () => {
-    assert.equal(cableDefaults.messageBurst, 500);
-    assert.equal(cableDefaults.messagesPerSecond, 100);
-    assert.equal(cableDefaults.maxThrottledMessages, 100);
+  test("by default passes bursts of 500 and 100 a second, and disconnects after 100 dropped", async (t) => {
+    const { url, advance } = await limited(t);
+    const client = await RawClient.connect(url);
+    await client.subscribed(ROOM1); // frame 1
+    for (let n = 1; n <= 499; n++) client.perform(ROOM1, { action: "echo", n }); // frames 2…500
+    await client.next(isEcho(499), "echo 499, the last of the burst");
+    client.perform(ROOM1, { action: "echo", n: 500 });
+    const first = await client.next(isRateLimited, "drop 1, right after the burst");
+    assert.match(String(messageOf(first).message), /at most 100 a second, in bursts of 500; this message/);
+
+    advance(1000); // 100 tokens
+    for (let n = 501; n <= 601; n++) client.perform(ROOM1, { action: "echo", n });
+    await client.next(isEcho(600), "echo 600, the 100th a second later");
+    await client.next(isRateLimited, "drop 2, the 101st a second later");
+
+    for (let n = 602; n <= 699; n++) client.perform(ROOM1, { action: "echo", n });
+    for (let drop = 3; drop <= 100; drop++) await client.next(isRateLimited, `drop ${drop}`);
+    assert.equal(client.all((f) => f.type === "disconnect").length, 0, "still connected after 100 drops");
+    client.perform(ROOM1, { action: "echo", n: 700 });
+    const disconnect = await client.next((f) => f.type === "disconnect", "the disconnect at drop 101");
+    assert.deepEqual(disconnect, { type: "disconnect", reason: "rate_limited", reconnect: true });
+    assert.equal(client.all((f) => messageOf(f).type === "echo").length, 599, "the dropped echoes never ran");
   });
 
   test("answers each frame over the burst with rate_limited on its identifier and keeps the socket", async (t) => {

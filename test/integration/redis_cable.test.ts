@@ -4,7 +4,7 @@ import { Reasons } from "../../src/protocol/errors.js";
 import { RedisPubSub } from "../../src/pubsub/redis.js";
 import { createTestChannel, identifier, RawClient, startCable } from "../support/cable.js";
 import { logWatch } from "../support/log_watch.js";
-import { type PrivateRedis, startRedis } from "../support/redis.js";
+import { startRedis } from "../support/redis.js";
 
 const ROOM = identifier({ channel: "TestChannel", room: "lobby" });
 const OTHER = identifier({ channel: "TestChannel", room: "other" });
@@ -13,9 +13,8 @@ const isText = (text: string) => (f: Record<string, unknown>) =>
 
 describe("two cable servers sharing Redis", () => {
   test("broadcasts across nodes, refuses new subscriptions while Redis is away, and recovers by itself", async (t) => {
-    const first = await startRedis(t);
-    if (!first) return;
-    let redis: PrivateRedis = first;
+    const redis = await startRedis(t);
+    if (!redis) return;
     t.after(() => redis.stop());
     const logA = logWatch();
     const pubsubA = new RedisPubSub({ url: redis.url, readyTimeoutMs: 300, logger: logA });
@@ -57,7 +56,7 @@ describe("two cable servers sharing Redis", () => {
 
     const back = logA.lines.length;
     const backB = logB.lines.length;
-    redis = (await startRedis(t, redis.port))!;
+    await redis.restart();
     await logA.waitFor({ message: "redis resubscribed" }, back);
     await logA.waitFor({ message: "redis reconnected", role: "pubsub publisher" }, back);
     onA.perform(ROOM, { action: "speak", text: "back again" });

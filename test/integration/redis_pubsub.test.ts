@@ -1,29 +1,14 @@
 import assert from "node:assert/strict";
-import { after, describe, type TestContext, test } from "node:test";
-import { Redis } from "ioredis";
+import { describe, test } from "node:test";
 import { P2pError, Reasons } from "../../src/protocol/errors.js";
 import { RedisPubSub } from "../../src/pubsub/redis.js";
 import { withDeadline } from "../support/cable.js";
 import { logWatch } from "../support/log_watch.js";
 import { collector, pubSubContract, uniqueStream } from "../support/pubsub_contract.js";
-import { type PrivateRedis, startRedis } from "../support/redis.js";
+import { sharedRedis, startRedis } from "../support/redis.js";
 
 // One private redis-server for the file; every test uses its own stream names.
-let shared: Promise<PrivateRedis | null> | undefined;
-async function redisUrl(t: TestContext): Promise<string> {
-  shared ??= startRedis(t);
-  const redis = await shared;
-  if (!redis) throw new Error("redis-server unavailable");
-  return redis.url;
-}
-after(async () => (await shared)?.stop());
-
-/** A plain ioredis client, closed when the test ends: what a Rails process would be. */
-async function rawClient(t: TestContext): Promise<Redis> {
-  const client = new Redis(await redisUrl(t));
-  t.after(() => client.quit());
-  return client;
-}
+const { url: redisUrl, client: rawClient } = sharedRedis();
 
 pubSubContract("RedisPubSub", async (t) => new RedisPubSub({ url: await redisUrl(t) }));
 pubSubContract("RedisPubSub with a channelPrefix", async (t) => {
@@ -89,9 +74,8 @@ describe("RedisPubSub across processes", () => {
 
 describe("RedisPubSub when Redis goes away", () => {
   test("rejects with pubsub_unavailable in bounded time, then resubscribes and delivers when Redis is back", async (t) => {
-    const first = await startRedis(t);
-    if (!first) return;
-    let redis: PrivateRedis = first;
+    const redis = await startRedis(t);
+    if (!redis) return;
     t.after(() => redis.stop());
     const log = logWatch();
     const pubsub = new RedisPubSub({ url: redis.url, readyTimeoutMs: 300, logger: log });
@@ -120,7 +104,7 @@ describe("RedisPubSub when Redis goes away", () => {
     assert.ok(Date.now() - started < 2000, `both rejected within 2 s (took ${Date.now() - started} ms)`);
 
     const back = log.lines.length;
-    redis = (await startRedis(t, redis.port))!;
+    await redis.restart();
     await log.waitFor({ message: "redis reconnected", role: "pubsub publisher" }, back);
     await log.waitFor({ message: "redis resubscribed" }, back);
     await pubsub.publish(stream, '"after"');

@@ -1,22 +1,14 @@
 import assert from "node:assert/strict";
-import { after, describe, type TestContext, test } from "node:test";
-import { Redis } from "ioredis";
+import { describe, type TestContext, test } from "node:test";
 import { P2pError, Reasons } from "../../src/protocol/errors.js";
 import { RedisSessionStore } from "../../src/store/redis.js";
 import { withDeadline } from "../support/cable.js";
 import { logWatch } from "../support/log_watch.js";
-import { type PrivateRedis, startRedis } from "../support/redis.js";
+import { sharedRedis, startRedis } from "../support/redis.js";
 import { sessionStoreContract } from "../support/session_store_contract.js";
 
 // One private redis-server for the file; every test uses its own session ids.
-let shared: Promise<PrivateRedis | null> | undefined;
-async function redisUrl(t: TestContext): Promise<string> {
-  shared ??= startRedis(t);
-  const redis = await shared;
-  if (!redis) throw new Error("redis-server unavailable");
-  return redis.url;
-}
-after(async () => (await shared)?.stop());
+const { url: redisUrl, client: rawClient } = sharedRedis();
 
 let counter = 0;
 const sessionId = (label: string) => `${label}-${process.pid}-${++counter}`;
@@ -25,12 +17,6 @@ async function openStore(t: TestContext, options: { keyPrefix?: string } = {}): 
   const store = new RedisSessionStore({ url: await redisUrl(t), ...options });
   t.after(() => store.close());
   return store;
-}
-
-async function rawClient(t: TestContext): Promise<Redis> {
-  const client = new Redis(await redisUrl(t));
-  t.after(() => client.quit());
-  return client;
 }
 
 sessionStoreContract("RedisSessionStore", async (t) => {
@@ -142,9 +128,8 @@ describe("RedisSessionStore in Redis", () => {
 
 describe("RedisSessionStore when Redis goes away", () => {
   test("rejects with store_unavailable in bounded time and works again once Redis is back", async (t) => {
-    const first = await startRedis(t);
-    if (!first) return;
-    let redis: PrivateRedis = first;
+    const redis = await startRedis(t);
+    if (!redis) return;
     t.after(() => redis.stop());
     const log = logWatch();
     const store = new RedisSessionStore({ url: redis.url, readyTimeoutMs: 300, logger: log });
@@ -173,7 +158,7 @@ describe("RedisSessionStore when Redis goes away", () => {
     assert.ok(Date.now() - started < 2000, `all rejected within 2 s (took ${Date.now() - started} ms)`);
 
     const back = log.lines.length;
-    redis = (await startRedis(t, redis.port))!;
+    await redis.restart();
     await log.waitFor({ message: "redis reconnected", role: "session store" }, back);
     // A fresh redis-server has no script cache: the join must still run (EVALSHA falls back to EVAL).
     const rejoin = await store.join("s", "after");

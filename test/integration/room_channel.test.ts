@@ -4,63 +4,14 @@ import type { Consumer } from "@rails/actioncable";
 import { Signer } from "../../src/cable/signer.js";
 import { RoomChannel } from "../../src/channels/room_channel.js";
 import { RoomSignalingChannel } from "../../src/channels/room_signaling_channel.js";
-import { issueRoomClient, type RoomClient, roomStreams } from "../../src/channels/room_token.js";
 import { TurboStreamsChannel } from "../../src/channels/turbo_streams_channel.js";
 import { TURBO_STREAMS_CHANNEL } from "../../src/html/tags.js";
+import { issueRoomClient, type RoomClient, roomStreams } from "../../src/identity/room_token.js";
 import { RedisPubSub } from "../../src/pubsub/redis.js";
-import { startCable, TEST_SECRET, withDeadline } from "../support/cable.js";
+import { startCable, TEST_SECRET } from "../support/cable.js";
+import { Inbox } from "../support/inbox.js";
 import { railsConsumer } from "../support/official_clients.js";
 import { startRedis } from "../support/redis.js";
-
-/** What one subscription of the official client received, with a waiter on it. */
-class Inbox {
-  readonly messages: unknown[] = [];
-  readonly #wakers = new Set<() => void>();
-  connected = false;
-  rejected = false;
-
-  push(message: unknown): void {
-    this.messages.push(message);
-    for (const wake of this.#wakers) wake();
-  }
-
-  settle(state: "connected" | "rejected"): void {
-    this[state] = true;
-    for (const wake of this.#wakers) wake();
-  }
-
-  until<T>(probe: () => T | undefined, description: string): Promise<T> {
-    let wake!: () => void;
-    const found = new Promise<T>((resolve) => {
-      wake = () => {
-        const value = probe();
-        if (value !== undefined) resolve(value);
-      };
-      this.#wakers.add(wake);
-      wake();
-    });
-    return withDeadline(found, `${description}; got ${JSON.stringify(this.messages)}`).finally(() =>
-      this.#wakers.delete(wake),
-    );
-  }
-
-  next(predicate: (message: Record<string, unknown>) => boolean, description: string) {
-    return this.until(
-      () =>
-        this.messages.find(
-          (m) => typeof m === "object" && m !== null && predicate(m as Record<string, unknown>),
-        ),
-      description,
-    ) as Promise<Record<string, unknown>>;
-  }
-
-  nextHtml(includes: string, description: string): Promise<string> {
-    return this.until(
-      () => this.messages.find((m) => typeof m === "string" && m.includes(includes)) as string | undefined,
-      description,
-    );
-  }
-}
 
 type Subscription = ReturnType<Consumer["subscriptions"]["create"]>;
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { after, describe, type TestContext, test } from "node:test";
-import { signSessionToken } from "../../src/channels/session_token.js";
+import { describe, type TestContext, test } from "node:test";
 import { createSignalingChannel } from "../../src/channels/signaling_channel.js";
+import { signSessionToken } from "../../src/identity/session_token.js";
 import type { PubSub } from "../../src/pubsub/adapter.js";
 import { RedisPubSub } from "../../src/pubsub/redis.js";
 import type { SessionStore } from "../../src/store/adapter.js";
@@ -9,7 +9,7 @@ import { MemorySessionStore } from "../../src/store/memory.js";
 import { RedisSessionStore } from "../../src/store/redis.js";
 import { recordingLogger, startCable } from "../support/cable.js";
 import { type Frame, RawSubscription, tokenIdentifier } from "../support/raw_session.js";
-import { type PrivateRedis, startRedis } from "../support/redis.js";
+import { sharedRedis } from "../support/redis.js";
 
 // Faults the leases of docs/protocol.md ("Leases", "One subscription per peer") are for, played
 // with bare sockets: a socket that dies without a word (terminate), a second tab, a node that goes.
@@ -173,12 +173,10 @@ describe("leases", () => {
 });
 
 describe("sessions over two cable servers sharing Redis", () => {
-  let shared: Promise<PrivateRedis | null> | undefined;
-  after(async () => (await shared)?.stop());
+  const shared = sharedRedis();
 
   async function twoNodes(t: TestContext, leaseMs: number) {
-    shared ??= startRedis(t);
-    const redis = await shared;
+    const redis = await shared.get(t);
     if (!redis) return null;
     const node = async () => {
       const pubsub = new RedisPubSub({ url: redis.url });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Signer } from "../../src/cable/signer.js";
-import { signSessionToken } from "../../src/channels/session_token.js";
+import { signSessionToken } from "../../src/identity/session_token.js";
 import { TEST_SECRET } from "../support/cable.js";
 import {
   isError,

@@ -1,6 +1,6 @@
 import type { TestContext } from "node:test";
 import { WebSocket } from "ws";
-import { Channel } from "../../src/cable/channel.js";
+import { Channel, type ChannelClass } from "../../src/cable/channel.js";
 import { CableServer, type CableServerOptions } from "../../src/cable/server.js";
 import { P2pError, Reasons } from "../../src/protocol/errors.js";
 import type { Logger } from "../../src/protocol/logger.js";
@@ -75,7 +75,7 @@ export type ChannelEvents = string[];
  * A channel class for tests, with its own event log. Params: `room` picks the stream
  * `test:<room>`; `reject: true` refuses; `hello: true` transmits before the confirm.
  */
-export function createTestChannel(events: ChannelEvents = []) {
+export function createTestChannel(events: ChannelEvents = []): ChannelClass {
   return class TestChannel extends Channel {
     static override readonly channelName = "TestChannel";
     static override readonly actions = ["speak", "echo", "stop", "boom", "refuse"];

@@ -2,9 +2,9 @@ import type { TestContext } from "node:test";
 import type { CableServerOptions } from "../../src/cable/server.js";
 import { RoomChannel } from "../../src/channels/room_channel.js";
 import { RoomSignalingChannel } from "../../src/channels/room_signaling_channel.js";
-import { signSessionToken } from "../../src/channels/session_token.js";
 import { createSignalingChannel } from "../../src/channels/signaling_channel.js";
 import { TurboStreamsChannel } from "../../src/channels/turbo_streams_channel.js";
+import { signSessionToken } from "../../src/identity/session_token.js";
 import { MemorySessionStore } from "../../src/store/memory.js";
 import { identifier, RawClient, recordingLogger, startCable } from "./cable.js";
 

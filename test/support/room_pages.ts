@@ -46,7 +46,7 @@ export async function enter(member: Member): Promise<void> {
 }
 
 /** Waits until exactly `ids`' videos are in `#media`, each with a frame, and each one's time advancing. */
-export async function playing(member: Member, ids: string[], timeoutMs = 20_000): Promise<void> {
+export async function playing(member: Member, ids: string[], timeoutMs = 30_000): Promise<void> {
   const expected = ids.map((id) => `medium_${id}`).sort();
   await waitInPage(
     member.page,
@@ -81,7 +81,8 @@ export function others(members: Member[], self: Member): string[] {
   return members.filter((m) => m !== self).map((m) => m.clientId);
 }
 
-export async function gone(page: Page, clientId: string, timeoutMs: number): Promise<void> {
+/** Waits until the element of `clientId` is gone from the page. */
+export async function gone(page: Page, clientId: string, timeoutMs?: number): Promise<void> {
   await waitInPage(
     page,
     `#medium_${clientId} to be removed`,

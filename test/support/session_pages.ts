@@ -138,26 +138,78 @@ export function sendText(peer: PeerPage, text: string): Promise<void> {
   }, text);
 }
 
-/** Waits until `peer` has seen, at or after `since`, a status map marking `gone` disconnected. */
+/** A time and a peer name, handed into the page. */
+type Since = [at: number, name: string];
+
+/** Waits until `find` (run in the page) returns a time, and resolves with that time. */
+async function seen(
+  peer: PeerPage,
+  description: string,
+  find: (args: Since) => number | undefined,
+  args: Since,
+  timeoutMs?: number,
+): Promise<number> {
+  await waitInPage(peer.page, description, find, args, timeoutMs);
+  return (await peer.page.evaluate(find, args))!;
+}
+
+/**
+ * Waits until `peer` has seen, at or after `since`, a status map marking `gone` disconnected, and
+ * resolves with when it saw it (`Date.now()` in the page).
+ */
 export function seenDisconnected(peer: PeerPage, gone: string, since: number, timeoutMs?: number) {
-  return waitInPage(
-    peer.page,
+  return seen(
+    peer,
     `${peer.name} to see ${gone} disconnected`,
-    ([at, name]: [number, string]) =>
-      window.__p2p.some((e) => e.name === "p2p:peers" && e.at >= at && e.detail[name] === "disconnected"),
-    [since, gone] as [number, string],
+    ([at, name]) =>
+      window.__p2p.find((e) => e.name === "p2p:peers" && e.at >= at && e.detail[name] === "disconnected")?.at,
+    [since, gone],
     timeoutMs,
   );
 }
 
-/** Waits until `peer` has been told, at or after `since`, of a host other than `gone`. */
+/**
+ * Waits until `peer` has been told, at or after `since`, of a host other than `gone`, and resolves
+ * with when it was told (`Date.now()` in the page).
+ */
 export function seenNewHost(peer: PeerPage, gone: string, since: number, timeoutMs?: number) {
-  return waitInPage(
-    peer.page,
+  return seen(
+    peer,
     `${peer.name} to see a host other than ${gone}`,
-    ([at, name]: [number, string]) =>
-      window.__p2p.some((e) => e.name === "p2p:host" && e.at >= at && e.detail.hostPeerId !== name),
-    [since, gone] as [number, string],
+    ([at, name]) =>
+      window.__p2p.find((e) => e.name === "p2p:host" && e.at >= at && e.detail.hostPeerId !== name)?.at,
+    [since, gone],
     timeoutMs,
   );
+}
+
+/** Waits until `peer` has been told that it is the host. */
+export function becameHost(peer: PeerPage, timeoutMs?: number): Promise<void> {
+  return waitInPage(
+    peer.page,
+    `${peer.name} to become host`,
+    () => window.__p2p.some((e) => e.name === "p2p:host" && e.detail.iamHost === true),
+    undefined,
+    timeoutMs,
+  );
+}
+
+/**
+ * Opens a page for each of `names` in order, at `url(name)`, the first one alone until it is host,
+ * then waits until every page shows them all connected. `initScript` as in `openPeer`.
+ */
+export async function openSession(
+  browser: Browser,
+  url: (name: string) => string,
+  names: string[],
+  initScript?: string,
+): Promise<Map<string, PeerPage>> {
+  const peers = new Map<string, PeerPage>();
+  for (const name of names) {
+    const peer = await openPeer(browser, url(name), name, initScript);
+    peers.set(name, peer);
+    if (peers.size === 1) await becameHost(peer);
+  }
+  await Promise.all([...peers.values()].map((p) => allConnected(p, names)));
+  return peers;
 }

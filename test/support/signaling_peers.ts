@@ -1,56 +1,24 @@
 import type { TestContext } from "node:test";
 import type { Consumer } from "@rails/actioncable";
-import { signSessionToken } from "../../src/channels/session_token.js";
 import {
   createSignalingChannel,
   type SignalingChannelOptions,
 } from "../../src/channels/signaling_channel.js";
+import { signSessionToken } from "../../src/identity/session_token.js";
 import { MemorySessionStore } from "../../src/store/memory.js";
-import { recordingLogger, startCable, withDeadline } from "./cable.js";
+import { recordingLogger, startCable } from "./cable.js";
+import { Inbox, type Message } from "./inbox.js";
 import { railsConsumer } from "./official_clients.js";
 
-export type Message = Record<string, unknown>;
-
 /** What one SignalingChannel subscription of the official client received, with waiters on it. */
-export class Peer {
-  readonly messages: Message[] = [];
-  readonly #wakers = new Set<() => void>();
-  connected = false;
-  rejected = false;
+export class Peer extends Inbox<Message> {
   subscription!: ReturnType<Consumer["subscriptions"]["create"]>;
 
   constructor(
     readonly consumer: Consumer,
     readonly peerId: string,
-  ) {}
-
-  changed(): void {
-    for (const wake of this.#wakers) wake();
-  }
-
-  until<T>(probe: () => T | undefined, description: string): Promise<T> {
-    let wake!: () => void;
-    const found = new Promise<T>((resolve) => {
-      wake = () => {
-        const value = probe();
-        if (value !== undefined) resolve(value);
-      };
-      this.#wakers.add(wake);
-      wake();
-    });
-    return withDeadline(
-      found,
-      `${description} at ${this.peerId}; got ${JSON.stringify(this.messages)}`,
-    ).finally(() => this.#wakers.delete(wake));
-  }
-
-  /** The `n`th (1-based) message matching `predicate`, waiting for it. */
-  next(predicate: (message: Message) => boolean, description: string, n = 1): Promise<Message> {
-    return this.until(() => this.all(predicate)[n - 1], description);
-  }
-
-  all(predicate: (message: Message) => boolean): Message[] {
-    return this.messages.filter(predicate);
+  ) {
+    super(peerId);
   }
 
   perform(action: string, data: Message = {}): void {
@@ -64,6 +32,8 @@ export class Peer {
     return this.next(isReadyOf(this.peerId), `ready of ${this.peerId}`, seen + 1);
   }
 }
+
+export type { Message };
 
 export const isReadyOf = (peer: string) => (m: Message) => m.type === "ready" && m.peer === peer;
 export const isError = (m: Message) => m.type === "error";
@@ -95,18 +65,9 @@ export async function startSessions(t: TestContext, options: Omit<SignalingChann
     peer.subscription = consumer.subscriptions.create(
       { channel: "SignalingChannel", token },
       {
-        connected: () => {
-          peer.connected = true;
-          peer.changed();
-        },
-        rejected: () => {
-          peer.rejected = true;
-          peer.changed();
-        },
-        received: (message: Message) => {
-          peer.messages.push(message);
-          peer.changed();
-        },
+        connected: () => peer.settle("connected"),
+        rejected: () => peer.settle("rejected"),
+        received: (message: Message) => peer.push(message),
       },
     );
     await peer.until(() => (peer.connected || peer.rejected ? true : undefined), "confirm or reject");

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Backoff } from "../../src/client/session/backoff.js";
-import { CableLink, type ServerMessage } from "../../src/client/session/cable_link.js";
+import { CableLink } from "../../src/client/session/cable_link.js";
+import type { SignalingMessage as ServerMessage } from "../../src/protocol/session_messages.js";
 import { FakeClock } from "../../src/testing/fake_clock.js";
 import { FakeConsumer } from "../../src/testing/fake_consumer.js";
 import { TestLogger } from "../../src/testing/test_logger.js";

@@ -26,7 +26,8 @@ describe("init", () => {
     assert.match(server, /export function mountCable\(server: Server\)/);
     assert.match(server, /secret: process\.env\.P2P_SECRET/);
     const client = await readFile(join(cwd, "app/javascript/p2p.ts"), "utf8");
-    assert.match(client, /import "p2p-streams-channel\/client";/);
+    assert.match(client, /import \{ define \} from "p2p-streams-channel\/client";/);
+    assert.match(client, /^define\(\);/m, "the client entry registers <p2p-frame> explicitly");
     assert.deepEqual(lines.slice(0, 2), ["create     server/cable.ts", "create     app/javascript/p2p.ts"]);
     assert.ok(lines.some((line) => line.includes('import { mountCable } from "./server/cable.js"')));
   });

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { chatNameView, chatView } from "../../examples/demo/views/chat.js";
-import { layout } from "../../examples/demo/views/layout.js";
-import { roomView } from "../../examples/demo/views/room.js";
 import { Signer } from "../../src/cable/signer.js";
+import { chatNameView, chatView } from "../../src/demo/views/chat.js";
+import { layout } from "../../src/demo/views/layout.js";
+import { roomView } from "../../src/demo/views/room.js";
 import { escapeHtml, html } from "../../src/html/html.js";
 import { mediumPartial } from "../../src/html/medium_partial.js";
 import { p2pFrameTag } from "../../src/html/p2p_frame_tag.js";

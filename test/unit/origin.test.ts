@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { describe, test } from "node:test";
 import { originAllowed } from "../../src/cable/origin.js";
-import { cableDefaults } from "../../src/cable/server.js";
 
 /** The two headers the check reads, as Node hands them over. */
 function upgrade(headers: { origin?: string; host?: string }): IncomingMessage {
@@ -10,10 +9,6 @@ function upgrade(headers: { origin?: string; host?: string }): IncomingMessage {
 }
 
 describe("originAllowed", () => {
-  test("defaults to same-origin", () => {
-    assert.equal(cableDefaults.allowedOrigins, "same-origin");
-  });
-
   test("same-origin admits the request's own host and port only", () => {
     const host = "app.example:8080";
     assert.equal(originAllowed("same-origin", upgrade({ origin: "https://app.example:8080", host })), true);

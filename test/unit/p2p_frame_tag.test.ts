@@ -1,29 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Signer } from "../../src/cable/signer.js";
-import { signSessionToken, verifySessionToken } from "../../src/channels/session_token.js";
 import { html } from "../../src/html/html.js";
 import { p2pFrameTag } from "../../src/html/p2p_frame_tag.js";
+import { signSessionToken, verifySessionToken } from "../../src/identity/session_token.js";
 import { P2pError, Reasons } from "../../src/protocol/errors.js";
+import { frameAttributes } from "../support/frame_attributes.js";
 
 const SECRET = "unit-secret-0123456789abcdef";
-
-/** The attributes of the first `<p2p-frame>` in `markup`, unescaped as a browser would read them. */
-function frameAttributes(markup: string): Record<string, string> {
-  const open = /<p2p-frame ([^>]*)>/.exec(markup);
-  assert.ok(open, `no <p2p-frame> in ${markup}`);
-  const decode = (value: string) =>
-    value
-      .replace(/&quot;/g, '"')
-      .replace(/&#39;/g, "'")
-      .replace(/&#96;/g, "`")
-      .replace(/&lt;/g, "<")
-      .replace(/&gt;/g, ">")
-      .replace(/&amp;/g, "&");
-  return Object.fromEntries(
-    [...open[1]!.matchAll(/([a-z-]+)="([^"]*)"/g)].map(([, k, v]) => [k!, decode(v!)]),
-  );
-}
 
 describe("signSessionToken / verifySessionToken", () => {
   test("binds the session and peer for 12 hours by default", () => {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { WireSignal } from "../../src/client/session/cable_link.js";
 import { decodeBody, encodeMessage } from "../../src/client/session/message_codec.js";
 import { PeerLink, type PeerLinkSettings } from "../../src/client/session/peer_link.js";
+import type { SessionSignal as WireSignal } from "../../src/protocol/session_messages.js";
 import { FakeClock } from "../../src/testing/fake_clock.js";
 import { FakePeerNetwork } from "../../src/testing/fake_peer_network.js";
 import { TestLogger } from "../../src/testing/test_logger.js";

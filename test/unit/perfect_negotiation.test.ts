@@ -4,16 +4,13 @@ import {
   type NegotiationSignal,
   PerfectNegotiation,
 } from "../../src/client/negotiation/perfect_negotiation.js";
-import type { Logger } from "../../src/protocol/logger.js";
 import { FakePeerConnection } from "../../src/testing/fake_peer_connection.js";
+import { TestLogger } from "../../src/testing/test_logger.js";
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const at = (level: string) => (message: string) => lines.push(`${level}: ${message}`);
-  return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-}
+/** What a side logged, one `level: message` line each. */
+const lines = (logger: TestLogger) => logger.entries.map(({ level, message }) => `${level}: ${message}`);
 
 /** Two negotiations joined by a fake signaller that delivers asynchronously, and can hold messages. */
 function pair(options: { maxRetries?: number } = {}) {
@@ -22,7 +19,7 @@ function pair(options: { maxRetries?: number } = {}) {
   const sent: Record<"polite" | "impolite", NegotiationSignal[]> = { polite: [], impolite: [] };
   const side = (name: "polite" | "impolite") => {
     const pc = new FakePeerConnection(name);
-    const logger = recordingLogger();
+    const logger = new TestLogger();
     const negotiation = new PerfectNegotiation({
       polite: name === "polite",
       createPeerConnection: () => pc as unknown as RTCPeerConnection,
@@ -108,7 +105,7 @@ describe("PerfectNegotiation", () => {
       false,
       "the impolite side took the polite side's later offer",
     );
-    assert.deepEqual([...polite.logger.lines, ...impolite.logger.lines], []);
+    assert.deepEqual([...lines(polite.logger), ...lines(impolite.logger)], []);
   });
 
   test("rolls back a failed offer and retries it", async () => {
@@ -117,7 +114,7 @@ describe("PerfectNegotiation", () => {
     impolite.pc.change();
     await until(() => settled(polite, impolite) && impolite.pc.changes === 1, "the retried offer negotiated");
     assert.equal(impolite.pc.localAttempts, 2);
-    assert.deepEqual(impolite.logger.lines, ["warn: negotiation step failed: rolling back and retrying"]);
+    assert.deepEqual(lines(impolite.logger), ["warn: negotiation step failed: rolling back and retrying"]);
   });
 
   test("rolls back a remote offer it could not apply and applies it again", async () => {
@@ -128,7 +125,7 @@ describe("PerfectNegotiation", () => {
       () => settled(polite, impolite) && impolite.pc.negotiated === 1,
       "the change negotiated after the retry",
     );
-    assert.deepEqual(polite.logger.lines, ["warn: negotiation step failed: rolling back and retrying"]);
+    assert.deepEqual(lines(polite.logger), ["warn: negotiation step failed: rolling back and retrying"]);
   });
 
   test("gives up after maxRetries with a negotiation_failed error", async () => {
@@ -169,10 +166,10 @@ describe("PerfectNegotiation", () => {
     const { impolite } = pair();
     impolite.negotiation.ignoreOffer = true;
     await impolite.negotiation.receive({ candidate: { candidate: "candidate:x" } });
-    assert.deepEqual(impolite.logger.lines, []);
+    assert.deepEqual(lines(impolite.logger), []);
     impolite.negotiation.ignoreOffer = false;
     await impolite.negotiation.receive({ candidate: { candidate: "candidate:x" } });
-    assert.deepEqual(impolite.logger.lines, ["warn: ice candidate refused"]);
+    assert.deepEqual(lines(impolite.logger), ["warn: ice candidate refused"]);
   });
 
   test("restarts ICE when the ICE connection fails", async () => {

@@ -1,33 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { CableConsumer, CableMixin } from "../../src/client/room/cable_subscription.js";
 import { Room } from "../../src/client/room/room.js";
-
-/** A cable consumer double: records subscriptions and performs; the test confirms and delivers. */
-class FakeConsumer implements CableConsumer {
-  readonly created: Array<{
-    params: Record<string, unknown>;
-    mixin: CableMixin;
-    performed: unknown[];
-    closed: boolean;
-  }> = [];
-  readonly subscriptions = {
-    create: (params: { channel: string }, mixin: CableMixin) => {
-      const entry = { params, mixin, performed: [] as unknown[], closed: false };
-      this.created.push(entry);
-      return {
-        perform: (action: string, data?: object) => entry.performed.push({ action, ...data }),
-        unsubscribe: () => {
-          entry.closed = true;
-        },
-      };
-    },
-  };
-
-  channel(name: string) {
-    return this.created.find((entry) => entry.params.channel === name);
-  }
-}
+import { FakeConsumer, type FakeSubscription } from "../../src/testing/fake_consumer.js";
+import { FakePeerConnection, type FakeRtpSender } from "../../src/testing/fake_peer_connection.js";
 
 class FakeTrack {
   enabled = true;
@@ -39,36 +14,21 @@ class FakeTrack {
   addEventListener() {}
 }
 
-class FakeSender {
-  constructor(public track: FakeTrack | null) {}
-  async replaceTrack(track: FakeTrack | null) {
-    this.track = track;
+/** The shipped fake, whose senders also take `replaceTrack`: sharing the screen swaps the video track. */
+class ScreenSharingPeerConnection extends FakePeerConnection {
+  override addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): FakeRtpSender {
+    const sender = super.addTrack(track, ...streams);
+    return Object.assign(sender, {
+      replaceTrack: async (next: MediaStreamTrack | null) => {
+        sender.track = next;
+      },
+    });
   }
 }
 
-class FakePeerConnection extends EventTarget {
-  signalingState: RTCSignalingState = "stable";
-  iceConnectionState: RTCIceConnectionState = "new";
-  readonly senders: FakeSender[] = [];
-  readonly candidates: unknown[] = [];
-  closed = false;
-  addTrack(track: FakeTrack) {
-    this.senders.push(new FakeSender(track));
-  }
-  getSenders() {
-    return this.senders;
-  }
-  async addIceCandidate(candidate: unknown) {
-    this.candidates.push(candidate);
-  }
-  close() {
-    this.closed = true;
-  }
-  setIceState(state: RTCIceConnectionState) {
-    this.iceConnectionState = state;
-    this.dispatchEvent(new Event("iceconnectionstatechange"));
-  }
-}
+/** What a subscription performed, each action with its data: `{ action, ...data }`. */
+const performed = (subscription: FakeSubscription) =>
+  subscription.performed.map(({ action, data }) => ({ action, ...data }));
 
 const camera = [new FakeTrack("audio"), new FakeTrack("video")];
 const screen = new FakeTrack("video");
@@ -91,19 +51,20 @@ async function enteredRoom(clientId: string) {
       getDisplayMedia: async () => fakeStream([screen]) as unknown as MediaStream,
     },
     createPeerConnection: () => {
-      const pc = new FakePeerConnection();
+      const pc = new ScreenSharingPeerConnection(clientId);
       pcs.push(pc);
       return pc as unknown as RTCPeerConnection;
     },
   });
   const entered = room.enter();
+  const subscription = (name: string) => consumer.created.find((entry) => entry.params.channel === name);
   for (const channel of ["RoomSignalingChannel", "RoomChannel"]) {
-    for (let i = 0; i < 50 && !consumer.channel(channel); i++) await new Promise((r) => setImmediate(r));
-    consumer.channel(channel)!.mixin.connected!();
+    for (let i = 0; i < 50 && !subscription(channel); i++) await new Promise((r) => setImmediate(r));
+    subscription(channel)!.connected();
   }
   await entered;
-  const presence = consumer.channel("RoomChannel")!;
-  const signaling = consumer.channel("RoomSignalingChannel")!;
+  const presence = subscription("RoomChannel")!;
+  const signaling = subscription("RoomSignalingChannel")!;
   return { room, consumer, pcs, tracks, presence, signaling };
 }
 
@@ -122,16 +83,16 @@ describe("Room", () => {
 
   test("greets every other client that joins, and not itself", async () => {
     const { presence } = await enteredRoom("b");
-    presence.mixin.received!({ type: "joined", from: "b" });
-    presence.mixin.received!({ type: "joined", from: "c" });
-    assert.deepEqual(presence.performed, [{ action: "greet", to: "c" }]);
+    presence.received({ type: "joined", from: "b" });
+    presence.received({ type: "joined", from: "c" });
+    assert.deepEqual(performed(presence), [{ action: "greet", to: "c" }]);
   });
 
   test("as the newcomer: negotiates impolitely, greets back, and streams once ICE checking begins", async () => {
     const { room, presence, pcs } = await enteredRoom("b");
     room.mediumConnected("a", { reply: false });
     assert.equal(room.negotiations.get("a")!.polite, false);
-    assert.deepEqual(presence.performed, [{ action: "greet", to: "a", reply: true }]);
+    assert.deepEqual(performed(presence), [{ action: "greet", to: "a", reply: true }]);
     assert.equal(pcs[0]!.senders.length, 0, "no tracks before ICE checking");
     pcs[0]!.setIceState("checking");
     assert.deepEqual(
@@ -144,18 +105,18 @@ describe("Room", () => {
 
   test("as a member: negotiates politely and streams at once when the newcomer greets back", async () => {
     const { room, presence, pcs } = await enteredRoom("b");
-    presence.mixin.received!({ type: "joined", from: "c" });
+    presence.received({ type: "joined", from: "c" });
     room.mediumConnected("c", { reply: true });
     assert.equal(room.negotiations.get("c")!.polite, true);
     assert.equal(pcs[0]!.senders.length, 2);
-    assert.deepEqual(presence.performed, [{ action: "greet", to: "c" }], "a member does not greet back");
+    assert.deepEqual(performed(presence), [{ action: "greet", to: "c" }], "a member does not greet back");
   });
 
   test("breaks a mutual greeting by client id: the smaller id takes the polite role", async () => {
     const small = await enteredRoom("a");
     const large = await enteredRoom("z");
-    small.presence.mixin.received!({ type: "joined", from: "z" });
-    large.presence.mixin.received!({ type: "joined", from: "a" });
+    small.presence.received({ type: "joined", from: "z" });
+    large.presence.received({ type: "joined", from: "a" });
     small.room.mediumConnected("z", { reply: false });
     large.room.mediumConnected("a", { reply: false });
     assert.equal(small.room.negotiations.get("z")!.polite, true);
@@ -167,9 +128,11 @@ describe("Room", () => {
   test("holds signals that arrive before the sender's element and applies them when it connects", async () => {
     const { room, signaling, pcs } = await enteredRoom("b");
     const candidate = { candidate: "candidate:1", sdpMid: "0" };
-    signaling.mixin.received!({ type: "signal", from: "a", candidate });
+    // As a browser would, the connection takes a candidate only after the offer it belongs to.
+    signaling.received({ type: "signal", from: "a", description: { type: "offer", sdp: "a's offer" } });
+    signaling.received({ type: "signal", from: "a", candidate });
     room.mediumConnected("a");
-    await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 50 && pcs[0]!.candidates.length === 0; i++) await new Promise((r) => setImmediate(r));
     assert.deepEqual(pcs[0]!.candidates, [candidate]);
   });
 
@@ -179,7 +142,7 @@ describe("Room", () => {
     const event = new Event("icecandidate");
     Object.assign(event, { candidate: { toJSON: () => ({ candidate: "candidate:2" }) } });
     pcs[0]!.dispatchEvent(event);
-    assert.deepEqual(signaling.performed, [
+    assert.deepEqual(performed(signaling), [
       { action: "signal", to: "a", candidate: { candidate: "candidate:2" } },
     ]);
   });
@@ -190,15 +153,15 @@ describe("Room", () => {
     room.mediumConnected("c");
     const closed: string[] = [];
     room.on("peer-closed", ({ clientId }) => closed.push(clientId));
-    presence.mixin.received!({ type: "left", from: "a" });
+    presence.received({ type: "left", from: "a" });
     room.mediumDisconnected("c");
     assert.deepEqual(closed, ["a", "c"]);
     assert.deepEqual(
-      pcs.map((pc) => pc.closed),
+      pcs.map((pc) => pc.signalingState === "closed"),
       [true, true],
     );
     room.leave();
-    assert.equal(presence.closed && signaling.closed, true);
+    assert.equal(presence.unsubscribed && signaling.unsubscribed, true);
     assert.deepEqual(
       tracks.map((t) => t.stopped),
       [true, true],

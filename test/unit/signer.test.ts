@@ -3,13 +3,9 @@ import { createHmac } from "node:crypto";
 import { describe, test } from "node:test";
 import { Signer } from "../../src/cable/signer.js";
 import { P2pError } from "../../src/protocol/errors.js";
+import { FakeClock } from "../../src/testing/fake_clock.js";
 
 const SECRET = "unit-test-secret-0123456789";
-
-function clock(startMs: number) {
-  let now = startMs;
-  return { now: () => now, advance: (ms: number) => (now += ms) };
-}
 
 function reason(fn: () => unknown): string {
   try {
@@ -59,8 +55,8 @@ describe("Signer tokens", () => {
   });
 
   test("expires at expiresIn seconds on the injected clock", () => {
-    const time = clock(1_700_000_000_000);
-    const signer = new Signer(SECRET, { now: time.now });
+    const time = new FakeClock(1_700_000_000_000);
+    const signer = new Signer(SECRET, { now: () => time.now() });
     const token = signer.sign("v", { purpose: "p", expiresIn: 60 });
     time.advance(59_000);
     assert.equal(signer.verify(token, { purpose: "p" }), "v");
@@ -72,8 +68,8 @@ describe("Signer tokens", () => {
   });
 
   test("never expires without expiresIn", () => {
-    const time = clock(0);
-    const signer = new Signer(SECRET, { now: time.now });
+    const time = new FakeClock(0);
+    const signer = new Signer(SECRET, { now: () => time.now() });
     const token = signer.sign("v");
     time.advance(10 * 365 * 24 * 3600 * 1000);
     assert.equal(signer.verify(token), "v");
@@ -101,8 +97,8 @@ describe("Signer tokens", () => {
   });
 
   test("refuses a re-signed payload that swaps the expiry", () => {
-    const time = clock(0);
-    const signer = new Signer(SECRET, { now: time.now });
+    const time = new FakeClock(0);
+    const signer = new Signer(SECRET, { now: () => time.now() });
     const token = signer.sign("v", { expiresIn: 1 });
     const [data, digest] = token.split("--");
     const forged = Buffer.from(JSON.stringify({ v: "v", e: 9_999_999_999 })).toString("base64");

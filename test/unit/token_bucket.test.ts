@@ -1,16 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { TokenBucket } from "../../src/cable/token_bucket.js";
-
-function clock() {
-  let now = 1_000;
-  return { now: () => now, advance: (ms: number) => (now += ms) };
-}
+import { FakeClock } from "../../src/testing/fake_clock.js";
 
 describe("TokenBucket", () => {
   test("allows a burst, then refuses until it refills at perSecond", () => {
-    const time = clock();
-    const bucket = new TokenBucket({ burst: 3, perSecond: 10, now: time.now });
+    const time = new FakeClock(1_000);
+    const bucket = new TokenBucket({ burst: 3, perSecond: 10, now: () => time.now() });
     assert.deepEqual([bucket.take(), bucket.take(), bucket.take(), bucket.take()], [true, true, true, false]);
     time.advance(99);
     assert.equal(bucket.take(), false, "0.99 of a token is not a token");
@@ -20,16 +16,16 @@ describe("TokenBucket", () => {
   });
 
   test("never holds more than its burst, however long it rests", () => {
-    const time = clock();
-    const bucket = new TokenBucket({ burst: 2, perSecond: 1000, now: time.now });
+    const time = new FakeClock(1_000);
+    const bucket = new TokenBucket({ burst: 2, perSecond: 1000, now: () => time.now() });
     time.advance(3_600_000);
     assert.equal(bucket.full, true);
     assert.deepEqual([bucket.take(), bucket.take(), bucket.take()], [true, true, false]);
   });
 
   test("reports full only once it has refilled completely", () => {
-    const time = clock();
-    const bucket = new TokenBucket({ burst: 4, perSecond: 2, now: time.now });
+    const time = new FakeClock(1_000);
+    const bucket = new TokenBucket({ burst: 4, perSecond: 2, now: () => time.now() });
     bucket.take();
     bucket.take();
     assert.equal(bucket.full, false);

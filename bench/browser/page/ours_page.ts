@@ -1,10 +1,15 @@
 // The bench page for our client: `<p2p-frame>` (from the sources, bundled by the orchestrator)
 // waits in a <template> until `bench.join(at)` inserts it at the scheduled instant. The page
 // records the frame's events with page-clock times and runs the data figures from inside.
-import "../../../src/client/index.js";
-import type { P2pFrameElement } from "../../../src/client/p2p_frame_element.js";
-import type { PeerStates, SessionMessage } from "../../../src/client/session/types.js";
+import {
+  define,
+  type P2pFrameElement,
+  type PeerStates,
+  type SessionMessage,
+} from "../../../src/client/index.js";
 import { type BenchPage, countArrival, EchoTimer, now, payload, type Tally } from "./page_common.js";
+
+define();
 
 export interface OursPage extends BenchPage {
   /** Every status map the page saw, with its time. */

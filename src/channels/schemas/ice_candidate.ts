@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { signalLimits } from "../session_signal.js";
+import { signalLimits } from "../../protocol/session_messages.js";
 import { describe } from "./describe.js";
 
 const MAX_CANDIDATE = signalLimits.maxCandidate;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isSafeId } from "../room_token.js";
+import { isSafeId } from "../../identity/room_token.js";
 import { describe } from "./describe.js";
 import { iceCandidate } from "./ice_candidate.js";
 

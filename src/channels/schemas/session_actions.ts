@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { signalLimits } from "../session_signal.js";
-import { sessionTokenDefaults } from "../session_token.js";
+import { sessionTokenDefaults } from "../../identity/session_token.js";
+import { signalLimits } from "../../protocol/session_messages.js";
 import { describe, isObject } from "./describe.js";
 import { iceCandidate } from "./ice_candidate.js";
 

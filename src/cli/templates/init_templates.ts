@@ -51,7 +51,9 @@ export function clientEntryTemplate({ typescript }: InitTemplateOptions): string
     : "event.detail";
   return `// The browser side of p2p-streams-channel, written by \`p2p-streams-channel init\`.
 // Add this file to your bundler's entry points (or import it from the one you have).
-import "p2p-streams-channel/client"; // defines <p2p-frame>
+import { define } from "p2p-streams-channel/client";
+
+define(); // registers <p2p-frame>
 
 // With Stimulus, register what \`p2p-streams-channel generate controller NAME\` writes, e.g.:
 //   import ChatController from "./controllers/chat_controller.js";

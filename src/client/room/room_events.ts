@@ -23,14 +23,3 @@ export interface RoomEventMap {
   "p2p:room-left": RoomLeftEvent;
   "p2p:room-error": RoomErrorEvent;
 }
-
-/** Dispatches one room DOM event: bubbling, so apps listen once on an ancestor. */
-export function dispatchRoomEvent<K extends keyof RoomEventMap>(
-  target: EventTarget,
-  name: K,
-  detail: RoomEventMap[K]["detail"],
-): RoomEventMap[K] {
-  const event = new CustomEvent(name, { detail, bubbles: true }) as RoomEventMap[K];
-  target.dispatchEvent(event);
-  return event;
-}

@@ -1,5 +1,7 @@
 import type { Logger } from "../../protocol/logger.js";
-import { type CableConsumer, type CableSubscription, subscribeChannel } from "./cable_subscription.js";
+import { ROOM_CHANNEL, type RoomPresenceMessage } from "../../protocol/room_messages.js";
+import type { CableConsumer, CableSubscription } from "../cable_consumer.js";
+import { subscribeChannel } from "./cable_subscription.js";
 
 /** The `RoomChannel` subscription of one page, and who to tell when clients join and leave. */
 export interface RoomPresenceOptions {
@@ -24,9 +26,10 @@ export class RoomPresence {
   constructor(options: RoomPresenceOptions) {
     const { subscription, ready } = subscribeChannel(
       options.consumer,
-      { channel: "RoomChannel", token: options.token },
+      { channel: ROOM_CHANNEL, token: options.token },
       {
-        received: (message) => {
+        received: (data) => {
+          const message = data as Partial<RoomPresenceMessage>;
           if (typeof message.from !== "string") return;
           if (message.type === "joined") options.joined(message.from);
           else if (message.type === "left") options.left(message.from);

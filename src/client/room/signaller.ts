@@ -1,6 +1,8 @@
 import type { Logger } from "../../protocol/logger.js";
+import { ROOM_SIGNALING_CHANNEL, type RoomSignalMessage } from "../../protocol/room_messages.js";
+import type { CableConsumer, CableSubscription } from "../cable_consumer.js";
 import type { NegotiationSignal } from "../negotiation/perfect_negotiation.js";
-import { type CableConsumer, type CableSubscription, subscribeChannel } from "./cable_subscription.js";
+import { subscribeChannel } from "./cable_subscription.js";
 
 /** The `RoomSignalingChannel` subscription of one page, and who gets the signals addressed to it. */
 export interface SignallerOptions {
@@ -27,9 +29,10 @@ export class Signaller {
     this.#logger = options.logger;
     const { subscription, ready } = subscribeChannel(
       options.consumer,
-      { channel: "RoomSignalingChannel", token: options.token },
+      { channel: ROOM_SIGNALING_CHANNEL, token: options.token },
       {
-        received: (message) => {
+        received: (data) => {
+          const message = data as Partial<RoomSignalMessage>;
           if (message.type !== "signal" || typeof message.from !== "string") return;
           const signal: NegotiationSignal = {};
           if (message.description) signal.description = message.description as RTCSessionDescriptionInit;

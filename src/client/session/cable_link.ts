@@ -1,34 +1,14 @@
 import { createConsumer as createActionCableConsumer } from "@rails/actioncable";
 import type { Logger } from "../../protocol/logger.js";
+import { SIGNALING_CHANNEL, type SignalingMessage } from "../../protocol/session_messages.js";
+import type { CableConsumer, CableSubscription } from "../cable_consumer.js";
 import type { Backoff } from "./backoff.js";
-import type { Clock, SessionConsumer } from "./types.js";
-
-/** SDP and ICE as `SignalingChannel` carries them (docs/protocol.md, "Sessions"). */
-export type WireSignal =
-  | { type: "offer" | "answer"; sdp: string }
-  | { type: "candidate"; candidate: RTCIceCandidateInit | null };
-
-/** What `SignalingChannel` sends a subscriber (docs/protocol.md, "Sessions"). */
-export type ServerMessage =
-  | {
-      type: "ready";
-      host: string;
-      peer: string;
-      peers: string[];
-      /** Of `peer`'s new membership: what the host names in `drop`. */
-      joinId?: string;
-      /** `peer` said its data channel to the host is open. */
-      resume?: boolean;
-    }
-  | { type: "signal"; from: string; signal: WireSignal }
-  | { type: "peer-left"; peer: string }
-  | { type: "host-left"; host: string }
-  | { type: "error"; reason: string; message: string };
+import type { Clock } from "./types.js";
 
 export interface CableLinkOptions {
   token: string;
   cableUrl?: string;
-  createConsumer?: (url?: string) => SessionConsumer;
+  createConsumer?: (url?: string) => CableConsumer;
   logger: Logger;
   clock: Clock;
   /** Delays between reconnects; the session resets it on a `ready` for this peer. */
@@ -37,12 +17,10 @@ export interface CableLinkOptions {
   connectTimeoutMs: number;
   /** The subscription is confirmed (first time, or on a fresh socket after a loss): time to `join`. */
   subscribed(): void;
-  received(message: ServerMessage): void;
+  received(message: SignalingMessage): void;
   /** The server refused the subscription; `reason` comes from the error message that preceded it. */
   rejected(reason: string, message: string): void;
 }
-
-type Subscription = { perform(action: string, data?: object): unknown; unsubscribe(): unknown };
 
 /**
  * This page's line to `SignalingChannel`: one consumer and one subscription that can be dropped
@@ -58,8 +36,8 @@ type Subscription = { perform(action: string, data?: object): unknown; unsubscri
  */
 export class CableLink {
   readonly #options: CableLinkOptions;
-  #consumer: SessionConsumer | null = null;
-  #subscription: Subscription | null = null;
+  #consumer: CableConsumer | null = null;
+  #subscription: CableSubscription | null = null;
   #confirmed = false;
   #wanted = false;
   #generation = 0;
@@ -124,7 +102,7 @@ export class CableLink {
     const current = () => generation === this.#generation;
     const { clock, connectTimeoutMs, logger } = this.#options;
     const create =
-      this.#options.createConsumer ?? ((url?: string) => createActionCableConsumer(url) as SessionConsumer);
+      this.#options.createConsumer ?? ((url?: string) => createActionCableConsumer(url) as CableConsumer);
     const consumer = create(this.#options.cableUrl);
     this.#consumer = consumer;
     this.#connectTimer = clock.setTimeout(() => {
@@ -134,7 +112,7 @@ export class CableLink {
       this.#lost();
     }, connectTimeoutMs);
     this.#subscription = consumer.subscriptions.create(
-      { channel: "SignalingChannel", token: this.#options.token },
+      { channel: SIGNALING_CHANNEL, token: this.#options.token },
       {
         connected: () => {
           // The Rails client re-sends an unconfirmed subscribe every 500 ms and reports each confirm
@@ -154,7 +132,7 @@ export class CableLink {
           if (!current()) return;
           const error = this.#lastError ?? {
             reason: "invalid_token",
-            message: "SignalingChannel subscription was rejected",
+            message: `${SIGNALING_CHANNEL} subscription was rejected`,
           };
           this.#stop();
           this.#drop();
@@ -200,7 +178,7 @@ export class CableLink {
   }
 
   #receive(data: unknown): void {
-    const message = parseServerMessage(data);
+    const message = parseSignalingMessage(data);
     if (!message) {
       this.#options.logger.warn("ignored a malformed signaling message", {
         data: JSON.stringify(data)?.slice(0, 200),
@@ -213,7 +191,7 @@ export class CableLink {
 }
 
 /** Checks the shape of a server message; `null` when it is not one we know. */
-export function parseServerMessage(data: unknown): ServerMessage | null {
+export function parseSignalingMessage(data: unknown): SignalingMessage | null {
   if (typeof data !== "object" || data === null) return null;
   const m = data as Record<string, unknown>;
   const isString = (value: unknown): value is string => typeof value === "string";
@@ -223,27 +201,27 @@ export function parseServerMessage(data: unknown): ServerMessage | null {
         isString(m.peer) &&
         Array.isArray(m.peers) &&
         m.peers.every(isString) &&
-        (m.joinId === undefined || isString(m.joinId)) &&
-        (m.resume === undefined || typeof m.resume === "boolean")
-        ? (m as ServerMessage)
+        isString(m.joinId) &&
+        (m.resume === undefined || m.resume === true)
+        ? (m as SignalingMessage)
         : null;
     case "signal": {
       const signal = m.signal as Record<string, unknown> | null;
       if (!isString(m.from) || typeof signal !== "object" || signal === null) return null;
       if ((signal.type === "offer" || signal.type === "answer") && isString(signal.sdp))
-        return m as ServerMessage;
+        return m as SignalingMessage;
       if (
         signal.type === "candidate" &&
         (signal.candidate === null || typeof signal.candidate === "object")
       ) {
-        return m as ServerMessage;
+        return m as SignalingMessage;
       }
       return null;
     }
     case "peer-left":
-      return isString(m.peer) ? (m as ServerMessage) : null;
+      return isString(m.peer) ? (m as SignalingMessage) : null;
     case "host-left":
-      return isString(m.host) ? (m as ServerMessage) : null;
+      return isString(m.host) ? (m as SignalingMessage) : null;
     case "error":
       return { type: "error", reason: String(m.reason), message: String(m.message) };
     default:

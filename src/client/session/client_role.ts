@@ -1,4 +1,5 @@
-import type { CableLink, WireSignal } from "./cable_link.js";
+import type { SessionSignal } from "../../protocol/session_messages.js";
+import type { CableLink } from "./cable_link.js";
 import { HostLink } from "./host_link.js";
 import type { Membership } from "./membership.js";
 import type { EncodedMessage, Outbox } from "./outbox.js";
@@ -62,7 +63,7 @@ export class ClientRole {
   }
 
   /** SDP/ICE through the cable; taken only from the named host. */
-  receiveSignal(from: string, signal: WireSignal): void {
+  receiveSignal(from: string, signal: SessionSignal): void {
     if (this.#hostLink) this.#hostLink.receiveSignal(from, signal);
     else this.#options.settings.logger.warn("ignored a signal before any host", { from, type: signal.type });
   }

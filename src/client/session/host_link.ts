@@ -1,5 +1,5 @@
 import { P2pError, Reasons } from "../../protocol/errors.js";
-import type { WireSignal } from "./cable_link.js";
+import type { SessionSignal } from "../../protocol/session_messages.js";
 import { type DecodedMessage, decodeBody } from "./message_codec.js";
 import type { EncodedMessage } from "./outbox.js";
 import { PeerLink, type PeerLinkSettings } from "./peer_link.js";
@@ -15,7 +15,7 @@ export interface HostLinkOptions {
   /** This page's streams, sent to the host. */
   streams: readonly MediaStream[];
   /** Sends SDP/ICE to the host through the cable. */
-  signal(signal: WireSignal): void;
+  signal(signal: SessionSignal): void;
   /** The link is negotiating or connecting. */
   progressed(state: "negotiating" | "connecting"): void;
   /** The data channel opened. */
@@ -67,7 +67,7 @@ export class HostLink {
   }
 
   /** Applies a signal that came through the cable; one from anyone but the host is ignored (and logged). */
-  receiveSignal(from: string, signal: WireSignal): void {
+  receiveSignal(from: string, signal: SessionSignal): void {
     if (from !== this.host) {
       this.#options.link.logger.warn("ignored a signal from a peer that is not the host", {
         from,

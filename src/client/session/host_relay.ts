@@ -1,5 +1,5 @@
 import { P2pError, Reasons } from "../../protocol/errors.js";
-import type { WireSignal } from "./cable_link.js";
+import type { SessionSignal } from "../../protocol/session_messages.js";
 import {
   type DecodedMessage,
   decodeBody,
@@ -26,7 +26,7 @@ export interface HostRelayOptions {
   /** A link that has not opened this long after `accept` is closed and forgotten (no `drop`). */
   negotiationTimeoutMs: number;
   /** Sends SDP/ICE to one client through the cable. */
-  signal(to: string, signal: WireSignal): void;
+  signal(to: string, signal: SessionSignal): void;
   /** Tells the server a client's link died (heartbeat or channel closed), naming that membership. */
   drop(peerId: string, joinId: string | undefined): void;
   /** Delivers one message on the host's own page. */
@@ -106,7 +106,7 @@ export class HostRelay {
   }
 
   /** SDP/ICE from a client through the cable; from a peer without a link, ignored. */
-  receiveSignal(from: string, signal: WireSignal): void {
+  receiveSignal(from: string, signal: SessionSignal): void {
     this.#members.get(from)?.link.receiveSignal(signal);
   }
 

@@ -1,7 +1,8 @@
 import { Reasons } from "../../protocol/errors.js";
 import type { Logger } from "../../protocol/logger.js";
+import type { SignalingMessage } from "../../protocol/session_messages.js";
 import type { Backoff } from "./backoff.js";
-import type { CableLink, ServerMessage } from "./cable_link.js";
+import type { CableLink } from "./cable_link.js";
 import type { Clock } from "./types.js";
 
 export interface MembershipOptions {
@@ -69,7 +70,7 @@ export class Membership {
   }
 
   /** A `ready` arrived (after the session handled the roles in it). */
-  ready({ host, peer, peers }: Extract<ServerMessage, { type: "ready" }>): void {
+  ready({ host, peer, peers }: Extract<SignalingMessage, { type: "ready" }>): void {
     const self = this.#options.peerId;
     if (peer === self) {
       this.#cancel();

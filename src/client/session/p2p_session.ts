@@ -1,6 +1,7 @@
 import { P2pError, Reasons } from "../../protocol/errors.js";
+import type { SignalingMessage } from "../../protocol/session_messages.js";
 import { Backoff } from "./backoff.js";
-import { CableLink, type ServerMessage } from "./cable_link.js";
+import { CableLink } from "./cable_link.js";
 import { ClientRole } from "./client_role.js";
 import type { SessionEvents } from "./events.js";
 import { HostRelay } from "./host_relay.js";
@@ -12,7 +13,7 @@ import { SessionReporter } from "./session_reporter.js";
 import { type SessionSettings, sessionSettings } from "./session_settings.js";
 import type { P2pSessionOptions, PeerStates, SessionData, SessionState } from "./types.js";
 
-type ReadyMessage = Extract<ServerMessage, { type: "ready" }>;
+type ReadyMessage = Extract<SignalingMessage, { type: "ready" }>;
 
 /**
  * One page in a one-to-many session (the `p2p_streams_channel` gem), framework-free. It joins
@@ -170,7 +171,7 @@ export class P2pSession {
 
   // --- signaling -----------------------------------------------------------
 
-  #received(message: ServerMessage): void {
+  #received(message: SignalingMessage): void {
     if (this.#closed || this.#suspended) return;
     switch (message.type) {
       case "ready":

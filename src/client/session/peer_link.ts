@@ -1,8 +1,8 @@
 import { Emitter } from "../../protocol/emitter.js";
 import { P2pError, Reasons } from "../../protocol/errors.js";
 import type { Logger } from "../../protocol/logger.js";
+import type { SessionSignal } from "../../protocol/session_messages.js";
 import { type NegotiationSignal, PerfectNegotiation } from "../negotiation/perfect_negotiation.js";
-import type { WireSignal } from "./cable_link.js";
 import { FrameReceiver, FrameSender } from "./chunker.js";
 import type { PeerLinkEvents } from "./events.js";
 import { Heartbeat } from "./heartbeat.js";
@@ -24,7 +24,7 @@ export interface PeerLinkOptions {
   logger: Logger;
   chunkSize: number;
   /** Sends a signal through the cable; used until the data channel is open. */
-  signal(signal: WireSignal): void;
+  signal(signal: SessionSignal): void;
   /** Streams to send from the start. */
   streams?: readonly MediaStream[];
 }
@@ -123,7 +123,7 @@ export class PeerLink {
   }
 
   /** Applies a signal that came through the cable. */
-  receiveSignal(signal: WireSignal): void {
+  receiveSignal(signal: SessionSignal): void {
     // An answer with no offer of ours outstanding answers an offer of a link this one replaced
     // (the peer joined twice in a row): applying it would fail the fresh negotiation.
     if (signal.type === "answer" && this.negotiation.peerConnection.signalingState !== "have-local-offer") {
@@ -202,7 +202,12 @@ export class PeerLink {
       const { type, sdp } = signal.description;
       if ((type === "offer" || type === "answer") && sdp) this.#options.signal({ type, sdp });
     } else if (signal.candidate !== undefined) {
-      this.#options.signal({ type: "candidate", candidate: signal.candidate });
+      const { candidate } = signal;
+      // `RTCIceCandidate.toJSON()` always names the candidate line; the wire type requires it.
+      this.#options.signal({
+        type: "candidate",
+        candidate: candidate && { ...candidate, candidate: candidate.candidate ?? "" },
+      });
     }
   }
 

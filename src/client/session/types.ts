@@ -1,4 +1,5 @@
 import type { Logger } from "../../protocol/logger.js";
+import type { CableConsumer } from "../cable_consumer.js";
 
 /**
  * Where one peer (or the whole session, from this page's point of view) stands:
@@ -74,29 +75,6 @@ export const systemClock: Clock = {
   clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
 };
 
-/** The part of an Action Cable consumer a session uses; `@rails/actioncable`'s `Consumer` fits. */
-export interface SessionConsumer {
-  subscriptions: {
-    /** Subscribes to a channel, as `consumer.subscriptions.create(params, mixin)`. */
-    create(
-      params: { channel: string; [key: string]: unknown },
-      mixin: {
-        connected?(): void;
-        disconnected?(): void;
-        rejected?(): void;
-        received?(data: unknown): void;
-      },
-    ): {
-      /** Calls the channel's public `action` with `data`. */
-      perform(action: string, data?: object): unknown;
-      /** Leaves the channel. */
-      unsubscribe(): unknown;
-    };
-  };
-  /** Closes the consumer's socket (a non-host does once connected to its host). */
-  disconnect(): void;
-}
-
 /** One options type for `P2pSession`; every network primitive is injectable and defaults to the real one. */
 export interface P2pSessionOptions {
   sessionId: string;
@@ -111,7 +89,7 @@ export interface P2pSessionOptions {
   /** Default `false`: a client closes its cable socket once connected to the host. */
   keepCableConnection?: boolean;
   /** Default: `createConsumer` of `@rails/actioncable`. Called again on every reconnect. */
-  createConsumer?: (url?: string) => SessionConsumer;
+  createConsumer?: (url?: string) => CableConsumer;
   /** Default `new RTCPeerConnection(configuration)`. */
   createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
   clock?: Clock;

@@ -1,6 +1,6 @@
-import type { Signer } from "../../../src/cable/signer.js";
-import { html, type SafeHtml } from "../../../src/html/html.js";
-import { type P2pFrameConfig, p2pFrameTag } from "../../../src/html/p2p_frame_tag.js";
+import type { Signer } from "../../cable/signer.js";
+import { html, type SafeHtml } from "../../html/html.js";
+import { type P2pFrameConfig, p2pFrameTag } from "../../html/p2p_frame_tag.js";
 import { layout } from "./layout.js";
 
 // No favicon request: a 404 would be a console error on every chat page.

@@ -1,5 +1,5 @@
-import { html, type SafeHtml } from "../../../src/html/html.js";
-import { actionCableMetaTag } from "../../../src/html/tags.js";
+import { html, type SafeHtml } from "../../html/html.js";
+import { actionCableMetaTag } from "../../html/tags.js";
 
 /** The page shell of every demo page: the cable URL meta tag and the demo bundle. */
 export function layout(page: { title: string; body: SafeHtml; head?: SafeHtml }): SafeHtml {

@@ -1,7 +1,7 @@
-import type { Signer } from "../../../src/cable/signer.js";
-import { type RoomClient, roomStreams } from "../../../src/channels/room_token.js";
-import { html, type SafeHtml } from "../../../src/html/html.js";
-import { turboStreamFrom } from "../../../src/html/tags.js";
+import type { Signer } from "../../cable/signer.js";
+import { html, type SafeHtml } from "../../html/html.js";
+import { turboStreamFrom } from "../../html/tags.js";
+import { type RoomClient, roomStreams } from "../../identity/room_token.js";
 import { layout } from "./layout.js";
 
 // No favicon request: a 404 would be a console error on every room page.

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { CableServer } from "../../src/cable/server.js";
-import type { SafeHtml } from "../../src/html/html.js";
-import type { Logger } from "../../src/protocol/logger.js";
-import type { CableMetrics } from "../../src/server/cable_metrics.js";
+import type { CableServer } from "../cable/server.js";
+import type { SafeHtml } from "../html/html.js";
+import type { Logger } from "../protocol/logger.js";
+import type { CableMetrics } from "../server/cable_metrics.js";
 
 /** What every demo route gets besides the request. */
 export interface DemoContext {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { issueRoomClient } from "../../../src/channels/room_token.js";
+import { issueRoomClient } from "../../identity/room_token.js";
 import { type Route, redirect, sendHtml } from "../router.js";
 import { roomView } from "../views/room.js";
 import { roomsNewView } from "../views/rooms_new.js";

@@ -1,4 +1,4 @@
-import { metricsHandler } from "../../../src/server/cable_metrics.js";
+import { metricsHandler } from "../../server/cable_metrics.js";
 import type { Route } from "../router.js";
 
 /** `GET /metrics`: the cable's Prometheus metrics (connections, subscriptions, sessions, rooms, …). */

@@ -1,6 +1,5 @@
-import type { P2pErrorEvent } from "../../../src/client/p2p_frame_element.js";
-import type { PeerStates, SessionMessage } from "../../../src/client/session/types.js";
-import { P2pController } from "../../../src/stimulus/p2p_controller.js";
+import type { P2pErrorEvent, PeerStates, SessionMessage } from "../../client/index.js";
+import { P2pController } from "../../stimulus/index.js";
 
 /**
  * The demo chat (seed 000), built on `P2pController`: every line typed is sent to every peer of

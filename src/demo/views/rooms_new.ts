@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from "../../../src/html/html.js";
+import { html, type SafeHtml } from "../../html/html.js";
 import { layout } from "./layout.js";
 
 /** `GET /rooms/new`: one button that creates a room (POST /rooms) and lands in it. */

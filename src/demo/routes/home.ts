@@ -1,4 +1,4 @@
-import { html } from "../../../src/html/html.js";
+import { html } from "../../html/html.js";
 import { type Route, sendHtml } from "../router.js";
 import { layout } from "../views/layout.js";
 

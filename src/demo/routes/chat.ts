@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
-import { isSessionPart } from "../../../src/channels/session_token.js";
-import type { P2pFrameConfig } from "../../../src/html/p2p_frame_tag.js";
+import type { P2pFrameConfig } from "../../html/p2p_frame_tag.js";
+import { isSessionPart } from "../../identity/session_token.js";
 import { type Route, sendHtml, sendText } from "../router.js";
 import { chatNameView, chatView } from "../views/chat.js";
 
