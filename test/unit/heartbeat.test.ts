@@ -52,6 +52,15 @@ describe("Heartbeat", () => {
     assert.deepEqual(beats, [0, 1000, 2000]);
   });
 
+  test("still beats every idleTimeoutMs / 2 while quiet, so a busy receiver never looks dead", () => {
+    const { clock, beats, beating } = heartbeat({ quiet: () => true });
+    beating.start();
+    clock.advance(3000);
+    beating.heard(); // the other side's frames keep arriving
+    clock.advance(3000);
+    assert.deepEqual(beats, [0, 2000, 4000, 6000]);
+  });
+
   test("takes progress reported by alive as life", () => {
     const { clock, silences, beating } = heartbeat({ alive: () => true });
     beating.start();
