@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { P2pError, Reasons } from "../protocol/errors.js";
-import { type JoinOptions, type RefreshOptions, storeDefaults } from "./adapter.js";
+import { type JoinOptions, type JoinResult, type RefreshOptions, storeDefaults } from "./adapter.js";
 
 // Argument checks shared by both stores, so that they refuse the same input with the same words
 // (the contract suite checks the messages) before anything is stored.
@@ -79,4 +79,20 @@ export function checkMembership(sessionId: string, peerId: string, joinId: strin
   checkId("sessionId", sessionId);
   checkId("peerId", peerId);
   checkId("joinId", joinId);
+}
+
+/**
+ * A `join`'s answer as both stores give it: `replaced` and `expiredHost` only when they happened
+ * (absent, not `undefined`, so the two stores' answers compare equal in the contract suite).
+ */
+export function joinResult(
+  peerId: string,
+  session: { host: string; peers: string[]; joinId: string },
+  replaced: string | undefined,
+  expiredHost: string | undefined,
+): JoinResult {
+  const result: JoinResult = { ...session, isHost: session.host === peerId };
+  if (replaced) result.replaced = replaced;
+  if (expiredHost) result.expiredHost = expiredHost;
+  return result;
 }

@@ -11,6 +11,7 @@ import {
   checkId,
   checkMembership,
   joinArguments,
+  joinResult,
   refreshArguments,
   sessionFull,
   ttlMs,
@@ -84,15 +85,8 @@ export class MemorySessionStore implements SessionStore {
     } else session.members.set(peerId, { joinId, leaseUntil: now + leaseMs });
     session.ttlMs = ttlMs;
     session.expiresAt = now + ttlMs;
-    const result: JoinResult = {
-      host: session.host,
-      isHost: session.host === peerId,
-      peers: [...session.members.keys()],
-      joinId,
-    };
-    if (replaced) result.replaced = replaced;
-    if (expiredHost) result.expiredHost = expiredHost;
-    return result;
+    const peers = [...session.members.keys()];
+    return joinResult(peerId, { host: session.host, peers, joinId }, replaced, expiredHost);
   }
 
   /** See `SessionStore.refresh`. */

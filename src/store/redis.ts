@@ -21,6 +21,7 @@ import {
   checkId,
   checkMembership,
   joinArguments,
+  joinResult,
   refreshArguments,
   sessionFull,
   ttlMs,
@@ -119,10 +120,7 @@ export class RedisSessionStore implements SessionStore {
       throw sessionFull(sessionId, maxPeers);
     }
     const [replaced, expiredHost, host, ...peers] = reply as [string, string, string, ...string[]];
-    const result: JoinResult = { host, isHost: host === peerId, peers, joinId };
-    if (replaced) result.replaced = replaced;
-    if (expiredHost) result.expiredHost = expiredHost;
-    return result;
+    return joinResult(peerId, { host, peers, joinId }, replaced || undefined, expiredHost || undefined);
   }
 
   /** See `SessionStore.refresh`: one Lua script on Redis's clock. */
