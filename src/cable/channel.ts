@@ -10,15 +10,6 @@ import type {
 import { quote } from "./protocol.js";
 import { Subscription } from "./subscription.js";
 
-// Where `src/server/index.ts` and the tests still import them from.
-export type {
-  CableHandle,
-  ChannelContext,
-  CloseCause,
-  ConnectionHandle,
-  SubscriptionState,
-} from "./channel_context.js";
-
 /** A channel class as the server registers it. */
 export interface ChannelClass {
   new (context: ChannelContext): Channel;

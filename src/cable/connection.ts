@@ -8,8 +8,6 @@ import { disconnectFrame, readFrame, WELCOME } from "./protocol.js";
 import { Subscriptions, type SubscriptionsHost } from "./subscriptions.js";
 import { type RateLimits, Throttle } from "./throttle.js";
 
-export type { Identity } from "./channel_context.js";
-
 /** What a connection needs from its server. */
 export interface ConnectionHost extends SubscriptionsHost, RateLimits {
   readonly maxMessageBytes: number;

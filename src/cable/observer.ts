@@ -1,4 +1,5 @@
-import type { Channel, ConnectionHandle } from "./channel.js";
+import type { Channel } from "./channel.js";
+import type { ConnectionHandle } from "./channel_context.js";
 
 /**
  * Notifications of what the cable does, for metrics and audit: every method is optional and

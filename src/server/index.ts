@@ -2,16 +2,16 @@
 // by one (docs/reference.md, "Public API"). Everything else is internal and has no entry point.
 
 export type { Authenticate } from "../cable/authentication.js";
+export type { ChannelClass } from "../cable/channel.js";
+export { Channel } from "../cable/channel.js";
 export type {
   CableHandle,
-  ChannelClass,
   ChannelContext,
   CloseCause,
   ConnectionHandle,
+  Identity,
   SubscriptionState,
-} from "../cable/channel.js";
-export { Channel } from "../cable/channel.js";
-export type { Identity } from "../cable/connection.js";
+} from "../cable/channel_context.js";
 export type { CableObserver, TeardownFailure } from "../cable/observer.js";
 export type { OriginPolicy } from "../cable/origin.js";
 export type { CableServerOptions } from "../cable/server.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { ConnectionHandle } from "../../src/cable/channel.js";
+import type { ConnectionHandle } from "../../src/cable/channel_context.js";
 import { ObserverSet } from "../../src/cable/observer.js";
 
 const connection = { id: "c1" } as ConnectionHandle;
