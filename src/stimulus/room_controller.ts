@@ -20,7 +20,7 @@ import { silentLogger } from "../protocol/logger.js";
  */
 export class RoomController extends Controller<HTMLElement> {
   static override values = { clientId: String, token: String, iceServers: Array };
-  static override targets = ["localVideo", "enter", "controls", "mute", "camera", "share"];
+  static override targets = ["localVideo", "enter", "controls", "mute", "camera", "share", "error"];
   /**
    * Options every room this controller enters starts with, before its values: a seam for apps and
    * tests (logger, consumer, createPeerConnection, maxRetries…). Set them before `enter`. The logger
@@ -38,6 +38,8 @@ export class RoomController extends Controller<HTMLElement> {
   declare readonly muteTarget: HTMLButtonElement;
   declare readonly cameraTarget: HTMLButtonElement;
   declare readonly shareTarget: HTMLButtonElement;
+  declare readonly errorTarget: HTMLElement;
+  declare readonly hasErrorTarget: boolean;
 
   room: Room | null = null;
   readonly #videos = new Map<string, HTMLVideoElement>();
@@ -47,10 +49,11 @@ export class RoomController extends Controller<HTMLElement> {
     this.leave();
   }
 
-  /** Enter: local media, then the room's streams and channels. */
+  /** Enter: local media, then the room's streams and channels. Leave at any point stops it all. */
   async enter(): Promise<void> {
     if (this.room) return;
     this.#showEntered(true);
+    this.#showError(null);
     const room = new Room({
       ...RoomController.defaults,
       clientId: this.clientIdValue,
@@ -62,16 +65,20 @@ export class RoomController extends Controller<HTMLElement> {
       const video = this.#videos.get(clientId);
       if (video && video.srcObject !== stream) video.srcObject = stream;
     });
+    room.on("peer-state", ({ clientId, state }) => this.#showPeerState(clientId, state));
     room.on("error", ({ clientId, error }) => this.#failed(error, clientId));
     try {
       await streamSourcesConnected(this.element);
+      if (this.room !== room) return; // left while the streams connected
       const local = await room.enter();
       this.localVideoTarget.muted = true;
       this.localVideoTarget.srcObject = local;
       dispatchP2pEvent(this.element, "p2p:room-entered", { clientId: this.clientIdValue, room });
     } catch (error) {
+      if (error instanceof P2pError && error.reason === Reasons.roomLeft) return; // Leave was pressed
       this.#failed(error, undefined);
-      this.leave();
+      this.#showError(error);
+      if (this.room === room) this.leave();
     }
   }
 
@@ -132,6 +139,22 @@ export class RoomController extends Controller<HTMLElement> {
     this.element.dataset.roomState = entered ? "entered" : "idle";
     if (this.hasEnterTarget) this.enterTarget.hidden = entered;
     if (this.hasControlsTarget) this.controlsTarget.hidden = !entered;
+  }
+
+  /** Shows an error's message in the `error` target (a full room, an expired page), or hides it. */
+  #showError(error: unknown): void {
+    if (!this.hasErrorTarget) return;
+    this.errorTarget.textContent = error instanceof Error ? error.message : error ? String(error) : "";
+    this.errorTarget.hidden = !error;
+  }
+
+  /** `data-peer-state` on the member's `#medium_<id>` element, and its `.peer-state` text. */
+  #showPeerState(clientId: string, state: RTCPeerConnectionState): void {
+    const medium = this.element.querySelector<HTMLElement>(`#medium_${CSS.escape(clientId)}`);
+    if (!medium) return;
+    medium.dataset.peerState = state;
+    const label = medium.querySelector(".peer-state");
+    if (label) label.textContent = state;
   }
 
   #failed(error: unknown, clientId: string | undefined): void {

@@ -6,10 +6,18 @@ const tick = (): Promise<void> =>
     typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0),
   );
 
-/** A sender `addTrack` made: the track and the streams it was added with. */
+/**
+ * A sender `addTrack` made: the track and the streams it was added with, and the parts of
+ * `RTCRtpSender` a room uses (`replaceTrack`, `getParameters` / `setParameters` with one encoding).
+ */
 export interface FakeRtpSender {
   track: MediaStreamTrack | null;
   streams: MediaStream[];
+  /** The encoding parameters last set (one encoding, as an unsimulcast browser sender has). */
+  parameters: { encodings: RTCRtpEncodingParameters[] };
+  replaceTrack(track: MediaStreamTrack | null): Promise<void>;
+  getParameters(): { encodings: RTCRtpEncodingParameters[] };
+  setParameters(parameters: { encodings: RTCRtpEncodingParameters[] }): Promise<void>;
 }
 
 /** What a `FakePeerConnection` asks of the network it is on; `FakePeerNetwork` is the one to use. */
@@ -67,6 +75,7 @@ export class FakePeerConnection extends EventTarget {
   /** Injected failures: how many of the next calls of each method reject. */
   readonly fail = { setLocalDescription: 0, setRemoteDescription: 0 };
   #needQueued = false;
+  #ridingAnswer = 0;
 
   constructor(
     readonly label: string,
@@ -86,11 +95,31 @@ export class FakePeerConnection extends EventTarget {
     return channel;
   }
 
-  /** As `RTCPeerConnection.addTrack`: the other side gets a `track` event once negotiated. */
+  /**
+   * As `RTCPeerConnection.addTrack`: the other side gets a `track` event once negotiated. Added
+   * between a remote offer and the answer, it takes a transceiver of that offer and rides the
+   * answer: no negotiation of its own, as in a browser.
+   */
   addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): FakeRtpSender {
-    const sender = { track, streams };
+    const sender: FakeRtpSender = {
+      track,
+      streams,
+      parameters: { encodings: [{ active: true }] },
+      async replaceTrack(next) {
+        sender.track = next;
+      },
+      getParameters: () => structuredClone(sender.parameters),
+      async setParameters(parameters) {
+        sender.parameters = structuredClone(parameters);
+      },
+    };
     this.senders.push(sender);
-    this.change();
+    if (this.signalingState === "have-remote-offer") {
+      this.changes += 1;
+      this.#ridingAnswer += 1;
+    } else {
+      this.change();
+    }
     return sender;
   }
 
@@ -125,7 +154,10 @@ export class FakePeerConnection extends EventTarget {
     }
     if (description?.type === "rollback") {
       if (this.signalingState === "have-local-offer") this.localDescription = null;
-      if (this.signalingState === "have-remote-offer") this.remoteDescription = null;
+      if (this.signalingState === "have-remote-offer") {
+        this.remoteDescription = null;
+        this.#ridingAnswer = 0; // tracks that rode the offer now need a negotiation of their own
+      }
       this.signalingState = "stable";
       return this.#maybeNeedNegotiation();
     }
@@ -139,6 +171,8 @@ export class FakePeerConnection extends EventTarget {
     } else if (this.signalingState === "have-remote-offer") {
       this.localDescription = { type: "answer", sdp: `${this.label} answer [fake:${this.id}]` };
       this.signalingState = "stable";
+      this.negotiated += this.#ridingAnswer;
+      this.#ridingAnswer = 0;
       this.#maybeNeedNegotiation();
     } else {
       throw new Error(`${this.label}: setLocalDescription in state ${this.signalingState}`);

@@ -13,7 +13,7 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const lines = (logger: TestLogger) => logger.entries.map(({ level, message }) => `${level}: ${message}`);
 
 /** Two negotiations joined by a fake signaller that delivers asynchronously, and can hold messages. */
-function pair(options: { maxRetries?: number } = {}) {
+function pair(options: { maxRetries?: number; beforeAnswer?: { polite?: () => void } } = {}) {
   const held: Array<() => void> = [];
   let holding = false;
   const sent: Record<"polite" | "impolite", NegotiationSignal[]> = { polite: [], impolite: [] };
@@ -30,6 +30,7 @@ function pair(options: { maxRetries?: number } = {}) {
         else setImmediate(deliver);
       },
       maxRetries: options.maxRetries,
+      beforeAnswer: name === "polite" ? options.beforeAnswer?.polite : undefined,
       logger,
     });
     return { pc, negotiation, logger };
@@ -126,6 +127,79 @@ describe("PerfectNegotiation", () => {
       "the change negotiated after the retry",
     );
     assert.deepEqual(lines(polite.logger), ["warn: negotiation step failed: rolling back and retrying"]);
+  });
+
+  test("follows an answer it could not apply with a fresh offer, not the same answer again", async () => {
+    const { polite, impolite, sent } = pair();
+    impolite.pc.fail.setRemoteDescription = 1;
+    impolite.pc.change();
+    await until(
+      () => settled(polite, impolite) && impolite.pc.negotiated === 1,
+      "the change negotiated by the second offer",
+    );
+    assert.deepEqual(
+      sent.impolite.map((s) => s.description?.type),
+      ["offer", "offer"],
+      "a second offer after the failed answer",
+    );
+    assert.deepEqual(
+      sent.polite.map((s) => s.description?.type),
+      ["answer", "answer"],
+    );
+    assert.deepEqual(lines(impolite.logger), ["warn: negotiation step failed: rolling back and retrying"]);
+  });
+
+  test("negotiates again after giving up once the other side's offer applies", async () => {
+    const { polite, impolite } = pair({ maxRetries: 1 });
+    const failures: string[] = [];
+    impolite.negotiation.on("failed", (error) => failures.push(error.reason));
+    impolite.pc.fail.setRemoteDescription = 2; // both answers to its two offers fail
+    impolite.pc.change();
+    await until(() => failures.length === 1, "the give-up");
+    assert.deepEqual(failures, ["negotiation_failed"]);
+    // The polite side's own change: its offer applies at the impolite side, which resets the
+    // give-up; the impolite side's pending change then negotiates as well.
+    polite.pc.change();
+    await until(
+      () => settled(polite, impolite) && impolite.pc.negotiated === 1 && polite.pc.negotiated === 1,
+      "both changes negotiated after the give-up",
+    );
+    assert.deepEqual(failures, ["negotiation_failed"], "no second failure");
+  });
+
+  test("restart() after giving up clears the count and renegotiates with an ICE restart", async () => {
+    const { polite, impolite } = pair({ maxRetries: 1 });
+    const failures: string[] = [];
+    impolite.negotiation.on("failed", (error) => failures.push(error.reason));
+    impolite.pc.fail.setLocalDescription = 2;
+    impolite.pc.change();
+    await until(() => failures.length === 1, "the give-up");
+    impolite.negotiation.restart();
+    assert.equal(impolite.pc.restarts, 1);
+    await until(() => settled(polite, impolite) && impolite.pc.negotiated === 2, "the restart negotiated");
+  });
+
+  test("beforeAnswer's tracks ride the answer: one negotiation for both directions", async () => {
+    let calls = 0;
+    const network = pair({
+      beforeAnswer: {
+        polite: () => {
+          calls += 1;
+          network.polite.pc.addTrack({ kind: "video" } as MediaStreamTrack);
+        },
+      },
+    });
+    const { polite, impolite, sent } = network;
+    impolite.pc.change();
+    await until(() => settled(polite, impolite) && polite.pc.remoteDescription !== null, "a stable pair");
+    for (let i = 0; i < 10; i++) await tick(); // a negotiationneeded would come within two turns
+    assert.equal(calls, 1);
+    assert.equal(polite.pc.senders.length, 1);
+    assert.equal(polite.pc.negotiated, polite.pc.changes, "the track needs no negotiation of its own");
+    assert.deepEqual(
+      [...sent.impolite, ...sent.polite].map((s) => s.description?.type).filter(Boolean),
+      ["offer", "answer"],
+    );
   });
 
   test("gives up after maxRetries with a negotiation_failed error", async () => {

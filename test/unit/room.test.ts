@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Room } from "../../src/client/room/room.js";
+import { Room, type RoomOptions } from "../../src/client/room/room.js";
 import { FakeConsumer, type FakeSubscription } from "../../src/testing/fake_consumer.js";
-import { FakePeerConnection, type FakeRtpSender } from "../../src/testing/fake_peer_connection.js";
+import { FakePeerConnection } from "../../src/testing/fake_peer_connection.js";
 
 class FakeTrack {
   enabled = true;
@@ -14,29 +14,100 @@ class FakeTrack {
   addEventListener() {}
 }
 
-/** The shipped fake, whose senders also take `replaceTrack`: sharing the screen swaps the video track. */
-class ScreenSharingPeerConnection extends FakePeerConnection {
-  override addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): FakeRtpSender {
-    const sender = super.addTrack(track, ...streams);
-    return Object.assign(sender, {
-      replaceTrack: async (next: MediaStreamTrack | null) => {
-        sender.track = next;
-      },
-    });
-  }
-}
-
 /** What a subscription performed, each action with its data: `{ action, ...data }`. */
 const performed = (subscription: FakeSubscription) =>
-  subscription.performed.map(({ action, data }) => ({ action, ...data }));
+  subscription.performed.map(({ action, data }) => ({ action, ...data }) as Record<string, unknown>);
+
+/** The types of the descriptions a signaling subscription sent, in order. */
+const descriptions = (subscription: FakeSubscription) =>
+  performed(subscription).flatMap((s) => {
+    const description = s.description as { type?: string } | undefined;
+    return description?.type ? [description.type] : [];
+  });
 
 const camera = [new FakeTrack("audio"), new FakeTrack("video")];
 const screen = new FakeTrack("video");
+const turns = async (n: number) => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (done()) return;
+    await turns(1);
+  }
+  throw new Error(`never reached: ${what}`);
+}
+
 const fakeStream = (tracks: FakeTrack[]) => ({
   getTracks: () => tracks,
   getAudioTracks: () => tracks.filter((t) => t.kind === "audio"),
   getVideoTracks: () => tracks.filter((t) => t.kind === "video"),
 });
+
+/** A value whose settling the test decides: a getUserMedia still asking, say. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** A room whose camera the test grants (`grant()`) and whose consumer the room makes and owns. */
+function enteringRoom(options: Partial<RoomOptions> = {}) {
+  const cable = FakeConsumer.factory();
+  const tracks = camera.map((t) => new FakeTrack(t.kind));
+  const asking = deferred<MediaStream>();
+  const room = new Room({
+    clientId: "b",
+    token: "signed-token",
+    createConsumer: cable.createConsumer,
+    mediaDevices: {
+      getUserMedia: () => asking.promise,
+      getDisplayMedia: async () => fakeStream([screen]) as unknown as MediaStream,
+    },
+    createPeerConnection: () => new FakePeerConnection("b") as unknown as RTCPeerConnection,
+    ...options,
+  });
+  const entered = room.enter();
+  entered.catch(() => {}); // each test awaits it in its own time
+  const subscription = async (channel: string) => {
+    await until(() => cable.consumers[0]?.created.some((c) => c.params.channel === channel) ?? false, channel);
+    return cable.consumers[0]!.created.find((c) => c.params.channel === channel)!;
+  };
+  return {
+    room,
+    entered,
+    tracks,
+    cable,
+    subscription,
+    grant: () => asking.resolve(fakeStream(tracks) as unknown as MediaStream),
+  };
+}
+
+/** Nothing of the room is left running: subscriptions gone, camera off, its own socket closed. */
+function assertNothingRunning(fixture: ReturnType<typeof enteringRoom>) {
+  const consumers = fixture.cable.consumers;
+  assert.deepEqual(
+    consumers.flatMap((c) => c.created.filter((s) => !s.unsubscribed).map((s) => s.params.channel)),
+    [],
+    "no subscription left",
+  );
+  assert.deepEqual(
+    consumers.map((c) => c.closed),
+    consumers.map(() => true),
+    "the consumer the room made is disconnected",
+  );
+  assert.deepEqual(
+    fixture.tracks.map((t) => t.stopped),
+    [true, true],
+    "the camera and microphone are stopped",
+  );
+  assert.equal(fixture.room.state, "left");
+}
 
 async function enteredRoom(clientId: string) {
   const consumer = new FakeConsumer();
@@ -51,7 +122,7 @@ async function enteredRoom(clientId: string) {
       getDisplayMedia: async () => fakeStream([screen]) as unknown as MediaStream,
     },
     createPeerConnection: () => {
-      const pc = new ScreenSharingPeerConnection(clientId);
+      const pc = new FakePeerConnection(clientId);
       pcs.push(pc);
       return pc as unknown as RTCPeerConnection;
     },
@@ -88,41 +159,64 @@ describe("Room", () => {
     assert.deepEqual(performed(presence), [{ action: "greet", to: "c" }]);
   });
 
-  test("as the newcomer: negotiates impolitely, greets back, and streams once ICE checking begins", async () => {
-    const { room, presence, pcs } = await enteredRoom("b");
+  test("as the newcomer: negotiates impolitely, greets back, and adds its tracks to its answer to the first offer", async () => {
+    const { room, presence, signaling, pcs } = await enteredRoom("b");
     room.mediumConnected("a", { reply: false });
     assert.equal(room.negotiations.get("a")!.polite, false);
     assert.deepEqual(performed(presence), [{ action: "greet", to: "a", reply: true }]);
-    assert.equal(pcs[0]!.senders.length, 0, "no tracks before ICE checking");
-    pcs[0]!.setIceState("checking");
+    assert.equal(pcs[0]!.senders.length, 0, "no tracks before the member's offer");
+    signaling.received({ type: "signal", from: "a", description: { type: "offer", sdp: "a's offer" } });
+    await until(() => descriptions(signaling).includes("answer"), "the answer");
     assert.deepEqual(
       pcs[0]!.senders.map((s) => s.track!.kind),
       ["audio", "video"],
     );
+    await turns(10);
+    assert.equal(pcs[0]!.negotiated, pcs[0]!.changes, "the tracks rode the answer: no offer of its own");
+    assert.deepEqual(descriptions(signaling), ["answer"]);
     room.mediumConnected("a", { reply: false });
     assert.equal(pcs.length, 1, "a second connect of the same element is ignored");
   });
 
-  test("as a member: negotiates politely and streams at once when the newcomer greets back", async () => {
-    const { room, presence, pcs } = await enteredRoom("b");
+  test("as a member: prepares its offer when it greets, and sends it once the newcomer greets back", async () => {
+    const { room, presence, signaling, pcs } = await enteredRoom("b");
     presence.received({ type: "joined", from: "c" });
-    room.mediumConnected("c", { reply: true });
     assert.equal(room.negotiations.get("c")!.polite, true);
-    assert.equal(pcs[0]!.senders.length, 2);
+    assert.equal(pcs[0]!.senders.length, 2, "streaming to the newcomer is prepared at once");
+    await until(() => pcs[0]!.signalingState === "have-local-offer", "the offer made");
+    pcs[0]!.gather({ candidate: "candidate:1", sdpMid: "0" });
+    await turns(5);
+    assert.deepEqual(performed(signaling), [], "nothing is sent before the newcomer greets back");
+    room.mediumConnected("c", { reply: true });
+    assert.equal(pcs.length, 1, "the prepared connection is the one used");
+    assert.deepEqual(
+      performed(signaling).map((s) => (s.description ? "offer" : "candidate")),
+      ["offer", "candidate"],
+      "the offer, then its candidate, once the newcomer's element connected",
+    );
     assert.deepEqual(performed(presence), [{ action: "greet", to: "c" }], "a member does not greet back");
   });
 
-  test("breaks a mutual greeting by client id: the smaller id takes the polite role", async () => {
+  test("breaks a mutual greeting by client id: the smaller id offers politely, the other answers", async () => {
     const small = await enteredRoom("a");
     const large = await enteredRoom("z");
     small.presence.received({ type: "joined", from: "z" });
     large.presence.received({ type: "joined", from: "a" });
     small.room.mediumConnected("z", { reply: false });
     large.room.mediumConnected("a", { reply: false });
-    assert.equal(small.room.negotiations.get("z")!.polite, true);
-    assert.equal(large.room.negotiations.get("a")!.polite, false);
-    assert.equal(small.pcs[0]!.senders.length, 2);
-    assert.equal(large.pcs[0]!.senders.length, 2);
+    const offering = small.room.negotiations.get("z")!;
+    const answering = large.room.negotiations.get("a")!;
+    assert.equal(offering.polite, true);
+    assert.equal(answering.polite, false);
+    assert.equal(offering.peerConnection, small.pcs[0], "the prepared offer is the one used");
+    assert.equal(small.pcs[0]!.senders.length, 2, "the offering side streams at once");
+    assert.equal(large.pcs[0]!.signalingState, "closed", "the larger id's prepared offer is dropped");
+    assert.equal(answering.peerConnection, large.pcs[1]);
+    assert.equal(large.pcs[1]!.senders.length, 0, "the answering side waits for the offer: no glare");
+    await turns(10);
+    assert.deepEqual(descriptions(large.signaling), [], "the dropped offer never left the page");
+    assert.deepEqual(performed(small.presence), [{ action: "greet", to: "z" }], "neither greets back");
+    assert.deepEqual(performed(large.presence), [{ action: "greet", to: "a" }]);
   });
 
   test("holds signals that arrive before the sender's element and applies them when it connects", async () => {
@@ -183,5 +277,108 @@ describe("Room", () => {
     await room.stopScreenShare();
     assert.equal(pcs[0]!.senders[1]!.track, tracks[1]);
     assert.equal(screen.stopped, true);
+  });
+
+  describe("leave() at each step of enter() leaves nothing running", () => {
+    test("while the browser asks for the camera: the camera it grants later is stopped", async () => {
+      const fixture = enteringRoom();
+      fixture.room.leave();
+      fixture.grant();
+      await assert.rejects(fixture.entered, { name: "P2pError", reason: "room_left" });
+      assertNothingRunning(fixture);
+    });
+
+    test("while signaling waits for its confirmation", async () => {
+      const fixture = enteringRoom();
+      fixture.grant();
+      await fixture.subscription("RoomSignalingChannel");
+      fixture.room.leave();
+      await assert.rejects(fixture.entered, { reason: "room_left" });
+      assertNothingRunning(fixture);
+    });
+
+    test("while presence waits for its confirmation", async () => {
+      const fixture = enteringRoom();
+      fixture.grant();
+      (await fixture.subscription("RoomSignalingChannel")).connected();
+      await fixture.subscription("RoomChannel");
+      fixture.room.leave();
+      await assert.rejects(fixture.entered, { reason: "room_left" });
+      assertNothingRunning(fixture);
+    });
+
+    test("after entering, and then enters again on a fresh consumer", async () => {
+      const fixture = enteringRoom();
+      fixture.grant();
+      (await fixture.subscription("RoomSignalingChannel")).connected();
+      (await fixture.subscription("RoomChannel")).connected();
+      await fixture.entered;
+      fixture.room.leave();
+      assertNothingRunning(fixture);
+      const again = fixture.room.enter();
+      await until(() => fixture.cable.consumers.length === 2, "a second consumer");
+      fixture.room.leave();
+      await assert.rejects(again, { reason: "room_left" });
+      assert.deepEqual(
+        fixture.cable.consumers.map((c) => c.closed),
+        [true, true],
+      );
+    });
+  });
+
+  test("a refused subscription rejects enter() with the server's reason and message", async () => {
+    const fixture = enteringRoom();
+    fixture.grant();
+    (await fixture.subscription("RoomSignalingChannel")).connected();
+    const presence = await fixture.subscription("RoomChannel");
+    presence.received({ type: "error", reason: "room_full", message: "Room is full: 8 members at most" });
+    presence.rejected();
+    await assert.rejects(fixture.entered, {
+      name: "P2pError",
+      reason: "room_full",
+      message: "Room is full: 8 members at most",
+    });
+    assertNothingRunning(fixture);
+  });
+
+  test("does not disconnect a consumer it was given", async () => {
+    const { room, consumer } = await enteredRoom("b");
+    room.leave();
+    assert.equal(consumer.closed, false);
+  });
+
+  test("caps every video sender above capAbove members, and lifts the cap when the room shrinks", async () => {
+    const { room, pcs } = await enteredRoom("b");
+    const caps = () =>
+      pcs
+        .filter((pc) => pc.signalingState !== "closed")
+        .map((pc) => pc.senders.find((s) => s.track?.kind === "video")?.parameters.encodings[0]);
+    for (const id of ["c", "d", "e"]) room.mediumConnected(id, { reply: true });
+    await turns(5);
+    assert.deepEqual(caps(), [{ active: true }, { active: true }, { active: true }], "4 members: uncapped");
+    room.mediumConnected("f", { reply: true });
+    await turns(5);
+    const capped = { active: true, maxBitrate: 1_000_000, scaleResolutionDownBy: 2 };
+    assert.deepEqual(caps(), [capped, capped, capped, capped], "5 members: 4 Mbit/s shared by 4 uplinks");
+    room.mediumDisconnected("f");
+    await turns(5);
+    const lifted = { active: true, scaleResolutionDownBy: 1 };
+    assert.deepEqual(caps(), [lifted, lifted, lifted], "back to 4: lifted");
+  });
+
+  test("reports each link's connection state, and its mute and camera state to the room", async () => {
+    const { room, pcs, presence } = await enteredRoom("b");
+    const states: string[] = [];
+    room.on("peer-state", ({ clientId, state }) => states.push(`${clientId}:${state}`));
+    room.mediumConnected("a", { reply: true });
+    pcs[0]!.setConnectionState("connecting");
+    pcs[0]!.setConnectionState("connected");
+    assert.deepEqual(states, ["a:connecting", "a:connected"]);
+    room.setMuted(true);
+    room.setCameraOff(true);
+    assert.deepEqual(performed(presence).slice(-2), [
+      { action: "media", muted: true, cameraOff: false },
+      { action: "media", muted: true, cameraOff: true },
+    ]);
   });
 });

@@ -21,6 +21,12 @@ export interface PerfectNegotiationOptions {
   createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
   /** Failed steps in a row that are rolled back and retried before `failed` is emitted. Default 3. */
   maxRetries?: number;
+  /**
+   * Runs after a remote offer is applied and before the answer is made: tracks added here take the
+   * transceivers the offer created, so they ride this answer instead of starting a negotiation of
+   * their own (a mesh room's newcomer adds its camera here: one negotiation per pair).
+   */
+  beforeAnswer?: () => void;
   logger?: Logger;
 }
 
@@ -32,17 +38,24 @@ export interface PerfectNegotiationEvents {
   /** A remote track arrived (the connection's own `track` event). */
   track: RTCTrackEvent;
   iceconnectionstatechange: RTCIceConnectionState;
+  /** The connection's own `connectionstatechange`: `connecting`, `connected`, `disconnected`, `failed`… */
+  connectionstatechange: RTCPeerConnectionState;
   /** An offer arrived while this side was making or holding its own: `ignored` on the impolite side. */
   collision: { ignored: boolean };
-  /** Retries are exhausted (reason `negotiation_failed`); the connection is left as it is. */
+  /**
+   * Retries are exhausted (reason `negotiation_failed`): this side offers nothing more until the
+   * other side's next offer applies (or `restart()` is called); either resets the count.
+   */
   failed: P2pError;
 }
 
 /**
  * WebRTC perfect negotiation, in the words of the spec (W3C webrtc-pc §10.7): either side may
  * (re)negotiate at any time; on glare the `polite` side rolls back and takes the other's offer, the
- * impolite side ignores it. A failed step (making an offer, applying a remote description) is
- * rolled back and run again, up to `maxRetries` times in a row; ICE `failed` triggers an ICE restart. Usable on its own with any signaller.
+ * impolite side ignores it. A failed step is rolled back and run again: an offer is made again, a
+ * remote offer applied again, and a remote answer that could not be applied is followed by a fresh
+ * offer (the same answer would fail the same way), up to `maxRetries` times in a row; ICE `failed` triggers an ICE restart. Usable on its own with any
+ * signaller.
  *
  * @example
  * const negotiation = new PerfectNegotiation({ polite: true, send: (signal) => channel.send(signal) });
@@ -58,6 +71,7 @@ export class PerfectNegotiation {
   isSettingRemoteAnswerPending = false;
 
   readonly #send: (signal: NegotiationSignal) => void;
+  readonly #beforeAnswer: (() => void) | undefined;
   readonly #maxRetries: number;
   readonly #logger: Logger;
   readonly #events: Emitter<PerfectNegotiationEvents>;
@@ -68,6 +82,7 @@ export class PerfectNegotiation {
   constructor(options: PerfectNegotiationOptions) {
     this.polite = options.polite;
     this.#send = options.send;
+    this.#beforeAnswer = options.beforeAnswer;
     this.#maxRetries = options.maxRetries ?? perfectNegotiationDefaults.maxRetries;
     this.#logger = options.logger ?? silentLogger;
     this.#events = new Emitter((error, event) =>
@@ -81,6 +96,9 @@ export class PerfectNegotiation {
       this.#signal({ candidate: candidate ? candidate.toJSON() : null }),
     );
     pc.addEventListener("track", (event) => this.#events.emit("track", event));
+    pc.addEventListener("connectionstatechange", () =>
+      this.#events.emit("connectionstatechange", pc.connectionState),
+    );
     pc.addEventListener("iceconnectionstatechange", () => {
       if (pc.iceConnectionState === "failed" && !this.#closed) {
         this.#logger.info("ice failed, restarting ice", {});
@@ -114,15 +132,19 @@ export class PerfectNegotiation {
         await pc.setRemoteDescription(description); // rolls back our own offer as needed (polite side)
         this.isSettingRemoteAnswerPending = false;
         if (description.type === "offer") {
+          this.#runBeforeAnswer();
           await pc.setLocalDescription();
           this.#sendLocalDescription();
         }
-        this.#failures = 0;
+        this.#succeeded();
       } catch (error) {
         this.isSettingRemoteAnswerPending = false;
-        await this.#recover(`apply the remote ${description.type}`, error, () =>
-          this.receive({ description }),
-        );
+        // A remote offer is applied again: its sender waits for our answer to it. A remote answer
+        // never is (it would fail the same way once our offer is rolled back): a fresh offer of
+        // ours brings both sides to descriptions they agree on.
+        const retry =
+          description.type === "answer" ? () => this.#negotiate() : () => this.receive({ description });
+        await this.#recover(`apply the remote ${description.type}`, error, retry);
       }
     } else if (candidate) {
       try {
@@ -133,6 +155,16 @@ export class PerfectNegotiation {
           this.#logger.warn("ice candidate refused", { error: String(error) });
       }
     }
+  }
+
+  /**
+   * Starts over after a give-up (or at any time): clears the failure count and restarts ICE, which
+   * renegotiates the whole connection with a fresh offer.
+   */
+  restart(): void {
+    if (this.#closed) return;
+    this.#succeeded();
+    this.peerConnection.restartIce();
   }
 
   /** Closes the peer connection; signals that arrive later are ignored. Idempotent. */
@@ -149,7 +181,8 @@ export class PerfectNegotiation {
   }
 
   async #negotiate(): Promise<void> {
-    if (this.#closed || this.#gaveUp) return;
+    // One offer at a time: a rollback fires `negotiationneeded` while a retry may be making one.
+    if (this.#closed || this.#gaveUp || this.makingOffer) return;
     let failure: unknown;
     try {
       this.makingOffer = true;
@@ -163,10 +196,21 @@ export class PerfectNegotiation {
     if (failure !== undefined) await this.#recover("create an offer", failure, () => this.#negotiate());
   }
 
-  /** Rolls back what a failed step left half done, then runs the step again (up to `maxRetries`). */
+  /**
+   * Rolls back what a failed step left half done, then runs the step again (up to `maxRetries`).
+   * A give-up still rolls back: the other side's next offer must find this side `stable`.
+   */
   async #recover(step: string, error: unknown, retry: () => Promise<void>): Promise<void> {
     if (this.#closed || this.#gaveUp) return;
     this.#failures += 1;
+    const pc = this.peerConnection;
+    if (pc.signalingState !== "stable" && pc.signalingState !== "closed") {
+      try {
+        await pc.setLocalDescription({ type: "rollback" });
+      } catch (rollbackError) {
+        this.#logger.warn("rollback failed", { error: String(rollbackError) });
+      }
+    }
     if (this.#failures > this.#maxRetries) {
       this.#gaveUp = true;
       const message = `Negotiation failed ${this.#failures} times in a row; the last step could not ${step}`;
@@ -179,15 +223,21 @@ export class PerfectNegotiation {
       attempt: this.#failures,
       error: String(error),
     });
-    const pc = this.peerConnection;
-    if (pc.signalingState !== "stable" && pc.signalingState !== "closed") {
-      try {
-        await pc.setLocalDescription({ type: "rollback" });
-      } catch (rollbackError) {
-        this.#logger.warn("rollback failed", { error: String(rollbackError) });
-      }
-    }
     await retry();
+  }
+
+  /** A description applied: the failure count starts again, and a give-up is over. */
+  #succeeded(): void {
+    this.#failures = 0;
+    this.#gaveUp = false;
+  }
+
+  #runBeforeAnswer(): void {
+    try {
+      this.#beforeAnswer?.();
+    } catch (error) {
+      this.#logger.warn("beforeAnswer failed", { error: String(error) });
+    }
   }
 
   #sendLocalDescription(): void {

@@ -1,9 +1,13 @@
+import { P2pError, type Reason, Reasons } from "../../protocol/errors.js";
 import type { CableConsumer, CableSubscription } from "../cable_consumer.js";
 
 /** A subscription whose confirmation can be awaited. */
 export interface ConfirmedSubscription {
   readonly subscription: CableSubscription;
-  /** Resolves on the first `confirm_subscription`; rejects on `reject_subscription`, naming the reason. */
+  /**
+   * Resolves on the first `confirm_subscription`; rejects on `reject_subscription` with a `P2pError`
+   * carrying the server's reason (`room_full`, `expired_token`…), `not_subscribed` when it gave none.
+   */
   readonly ready: Promise<void>;
 }
 
@@ -19,7 +23,7 @@ export function subscribeChannel(
     error(reason: string, message: string): void;
   },
 ): ConfirmedSubscription {
-  let lastError = "";
+  let lastError: { reason: string; message: string } | null = null;
   let settle!: { resolve: () => void; reject: (error: Error) => void };
   const ready = new Promise<void>((resolve, reject) => {
     settle = { resolve, reject };
@@ -28,13 +32,15 @@ export function subscribeChannel(
     connected: () => settle.resolve(),
     rejected: () =>
       settle.reject(
-        new Error(`${params.channel} subscription was rejected${lastError ? `: ${lastError}` : ""}`),
+        lastError
+          ? new P2pError(lastError.reason as Reason, lastError.message)
+          : new P2pError(Reasons.notSubscribed, `${params.channel} subscription was rejected`),
       ),
     received: (data) => {
       if (typeof data !== "object" || data === null) return;
       const message = data as Record<string, unknown>;
       if (message.type === "error") {
-        lastError = `${String(message.reason)}: ${String(message.message)}`;
+        lastError = { reason: String(message.reason), message: String(message.message) };
         handlers.error(String(message.reason), String(message.message));
         return;
       }

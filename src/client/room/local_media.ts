@@ -1,4 +1,5 @@
 import { P2pError, Reasons } from "../../protocol/errors.js";
+import { leftWhileEntering } from "./abortable.js";
 
 /** Which camera and microphone to ask for, and where from (`navigator.mediaDevices` unless injected). */
 export interface LocalMediaOptions {
@@ -18,28 +19,39 @@ export class LocalMedia {
   #screen: MediaStreamTrack | null = null;
   #muted = false;
   #cameraOff = false;
+  // Bumped by stop(): a start() that was asking when it came knows its answer is unwanted.
+  #generation = 0;
   readonly #options: LocalMediaOptions;
 
   constructor(options: LocalMediaOptions = {}) {
     this.#options = options;
   }
 
-  /** Asks for camera and microphone once; throws `P2pError` `media_unavailable` when refused. */
+  /**
+   * Asks for camera and microphone once; throws `P2pError` `media_unavailable` when refused, and
+   * `room_left` when `stop()` was called while the browser was asking (the camera it then
+   * granted is stopped at once: its light must not stay on for a room that was left).
+   */
   async start(): Promise<MediaStream> {
     if (this.#stream) return this.#stream;
     const devices = this.#options.mediaDevices ?? navigator.mediaDevices;
+    const generation = this.#generation;
+    let stream: MediaStream;
     try {
-      this.#stream = await devices.getUserMedia(this.#options.constraints ?? { audio: true, video: true });
+      stream = await devices.getUserMedia(this.#options.constraints ?? { audio: true, video: true });
     } catch (error) {
-      throw new P2pError(
-        Reasons.mediaUnavailable,
-        `Camera and microphone are unavailable: ${String(error)}`,
-        {
-          cause: error,
-        },
-      );
+      throw new P2pError(Reasons.mediaUnavailable, `Camera and microphone are unavailable: ${String(error)}`, {
+        cause: error,
+      });
     }
-    return this.#stream;
+    if (generation !== this.#generation) {
+      for (const track of stream.getTracks()) track.stop();
+      throw leftWhileEntering();
+    }
+    this.#stream = stream;
+    this.setMuted(this.#muted);
+    this.setCameraOff(this.#cameraOff);
+    return stream;
   }
 
   /** The camera and microphone stream, once `start` resolved; `null` before. */
@@ -114,6 +126,7 @@ export class LocalMedia {
 
   /** Stops every track: the camera light goes off. */
   stop(): void {
+    this.#generation += 1;
     this.stopScreenShare();
     for (const track of this.#stream?.getTracks() ?? []) track.stop();
     this.#stream = null;

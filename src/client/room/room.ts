@@ -4,18 +4,30 @@ import type { P2pError } from "../../protocol/errors.js";
 import { type Logger, silentLogger } from "../../protocol/logger.js";
 import type { CableConsumer } from "../cable_consumer.js";
 import { type NegotiationSignal, PerfectNegotiation } from "../negotiation/perfect_negotiation.js";
+import { abortable } from "./abortable.js";
+import { EarlySignals } from "./early_signals.js";
 import { LocalMedia, type LocalMediaOptions } from "./local_media.js";
 import { RoomPresence } from "./room_presence.js";
 import { Signaller } from "./signaller.js";
+import { applyVideoCap, type VideoCapOptions, videoCapFor } from "./video_caps.js";
 
 /** What a `Room` needs: this page's id and signed token, the cable consumer, and media options. */
-export interface RoomOptions extends LocalMediaOptions {
+export interface RoomOptions extends LocalMediaOptions, VideoCapOptions {
   /** This page's id, assigned by the server (`data-room-client-id-value`). */
   clientId: string;
   /** The signed room token the page was rendered with. */
   token: string;
-  /** Default: `createConsumer()` of `@rails/actioncable` (reads `<meta name="action-cable-url">`). */
+  /**
+   * Default: a `createConsumer()` of `@rails/actioncable` (reads `<meta name="action-cable-url">`)
+   * made by `enter()` and disconnected by `leave()`. A consumer passed in is the caller's: the room
+   * only unsubscribes from it.
+   */
   consumer?: CableConsumer;
+  /**
+   * How `enter()` makes the consumer it owns when `consumer` is not given. Default `createConsumer`
+   * of `@rails/actioncable`; tests pass `FakeConsumer.factory().createConsumer`.
+   */
+  createConsumer?: () => CableConsumer;
   /** Default `[]`: STUN and TURN are the deployer's choice. */
   iceServers?: RTCIceServer[];
   /** Default `new RTCPeerConnection(configuration)`: a seam for tests. */
@@ -30,6 +42,8 @@ export interface RoomEvents {
   stream: { clientId: string; stream: MediaStream };
   /** A peer connection was torn down (the peer left, or its element went away). */
   "peer-closed": { clientId: string };
+  /** The `connectionState` of the link to a remote client changed (`connecting`, `connected`, `failed`…). */
+  "peer-state": { clientId: string; state: RTCPeerConnectionState };
   /** A negotiation gave up, or media could not be had. */
   error: { clientId?: string; error: P2pError };
 }
@@ -37,15 +51,14 @@ export interface RoomEvents {
 /** Where a `Room` is in its life: `idle` until `enter()`, then `entering`, `entered`, and `left` for good. */
 export type RoomState = "idle" | "entering" | "entered" | "left";
 
-// Signals that arrive before the peer's element does (a glare of simultaneous joins) wait here.
-const MAX_EARLY_SIGNALS = 64;
-
 /**
  * One page in a mesh video room (seed 002), framework-free: every member streams to every other.
  * Members greet a newcomer; the server appends each greeter's element on the newcomer's page, and
  * the app reports it with `mediumConnected`; the newcomer negotiates as the impolite side and greets
- * back; the member then negotiates as the polite side and starts streaming. The newcomer starts
- * streaming once ICE checking begins.
+ * back; the member then negotiates as the polite side and starts streaming (its tracks make the
+ * offer). The newcomer adds its own tracks when that offer arrives, before answering: they ride the
+ * answer, so each pair negotiates once. Two members that greeted each other (they joined at once)
+ * break the tie by client id: the lower one offers, the other answers.
  *
  * @example
  * const room = new Room({ clientId, token });
@@ -61,8 +74,18 @@ export class Room {
   #state: RoomState = "idle";
   #signaller: Signaller | null = null;
   #presence: RoomPresence | null = null;
+  /** The consumer `enter()` made (not one passed in): `leave()` disconnects it. */
+  #ownConsumer: CableConsumer | null = null;
+  /** Aborted by `leave()`: the `enter()` in progress stops at its next step. */
+  #entering: AbortController | null = null;
+  /** Negotiations whose local tracks were added. */
+  readonly #streaming = new WeakSet<PerfectNegotiation>();
   readonly #greeted = new Set<string>();
-  readonly #early = new Map<string, NegotiationSignal[]>();
+  readonly #early = new EarlySignals();
+  /** Prepared offers (and candidates) to newcomers that have not greeted back yet. */
+  readonly #unsent = new EarlySignals({ limit: 256, onlyOpened: true });
+  /** Newcomers this member prepared an offer for, until their element connects. */
+  readonly #prepared = new Set<string>();
   readonly #options: RoomOptions;
   readonly #logger: Logger;
   readonly #events: Emitter<RoomEvents>;
@@ -88,25 +111,32 @@ export class Room {
   }
 
   /**
-   * Gets camera and microphone, then subscribes to signaling and then to the room (which announces
-   * this client). Resolves to the local stream, to show muted. Call again after `leave` to re-enter.
+   * Gets camera and microphone while it subscribes to signaling, then subscribes to the room (which
+   * announces this client). Resolves to the local stream, to show muted. Call again after `leave` to re-enter.
+   * Rejects with `P2pError`: `media_unavailable`, the server's reason for a refused subscription
+   * (`room_full`, `expired_token`…), or `room_left` when `leave()` came first; either way nothing of
+   * it is left running (no subscription, no track, no socket).
    */
   async enter(): Promise<MediaStream> {
     if (this.#state === "entering" || this.#state === "entered")
       throw new Error(`Room.enter called while ${this.#state}`);
     this.#state = "entering";
+    const entering = new AbortController();
+    this.#entering = entering;
+    const { signal } = entering;
     try {
-      const stream = await this.media.start();
-      const consumer = this.#options.consumer ?? (createConsumer() as unknown as CableConsumer);
+      const consumer = this.#options.consumer ?? this.#makeConsumer();
       const logger = this.#logger;
       const token = this.#options.token;
+      // The socket and the signaling subscription come up while the browser asks for the camera;
+      // presence (which announces this client) waits for both: a greeting finds us ready to stream.
       this.#signaller = new Signaller({
         consumer,
         token,
         logger,
         signalled: (from, signal) => this.#signalled(from, signal),
       });
-      await this.#signaller.ready;
+      const [stream] = await abortable(Promise.all([this.media.start(), this.#signaller.ready]), signal);
       this.#presence = new RoomPresence({
         consumer,
         token,
@@ -114,11 +144,12 @@ export class Room {
         joined: (clientId) => this.#joined(clientId),
         left: (clientId) => this.#close(clientId),
       });
-      await this.#presence.ready;
+      await abortable(this.#presence.ready, signal);
       this.#state = "entered";
+      this.#entering = null;
       return stream;
     } catch (error) {
-      this.leave();
+      if (this.#entering === entering) this.leave();
       throw error;
     }
   }
@@ -126,23 +157,30 @@ export class Room {
   /** The element `#medium_<clientId>` connected: negotiate with that client. Idempotent. */
   mediumConnected(clientId: string, options: { reply?: boolean } = {}): void {
     if (this.#state === "idle" || this.#state === "left" || !this.#signaller) return;
-    if (clientId === this.clientId || this.negotiations.has(clientId)) return;
+    if (clientId === this.clientId) return;
+    const prepared = this.#prepared.has(clientId);
+    if (this.negotiations.has(clientId) && !prepared) return;
     const member = this.#greeted.has(clientId) || options.reply === true;
-    // Two clients that joined at once greet each other and both act as members: ids break the tie.
-    const polite = options.reply === true || (member && this.clientId < clientId);
-    const negotiation = this.#negotiate(clientId, polite);
-    if (member) {
-      this.#stream(negotiation);
-    } else {
-      this.#presence?.greet(clientId, true);
-      const stop = negotiation.on("iceconnectionstatechange", (state) => {
-        if (state === "new") return;
-        stop();
-        this.#stream(negotiation);
-      });
+    // The offering side streams first and is polite; the other adds its tracks to its answer.
+    const offers = options.reply === true || (member && this.clientId < clientId);
+    this.#prepared.delete(clientId);
+    let negotiation = this.negotiations.get(clientId);
+    if (negotiation && !offers) {
+      // Prepared to offer, but a plain greeting from a smaller id makes us the answering side.
+      this.negotiations.delete(clientId);
+      this.#unsent.drop(clientId);
+      negotiation.close();
+      negotiation = undefined;
     }
-    for (const signal of this.#early.get(clientId) ?? []) void negotiation.receive(signal);
-    this.#early.delete(clientId);
+    if (negotiation) {
+      for (const signal of this.#unsent.take(clientId)) this.#signaller.send(clientId, signal);
+    } else {
+      negotiation = this.#negotiate(clientId, offers);
+      if (offers) this.#stream(negotiation);
+    }
+    if (!member) this.#presence?.greet(clientId, true);
+    for (const signal of this.#early.take(clientId)) void negotiation.receive(signal);
+    this.#capVideo();
   }
 
   /** The element `#medium_<clientId>` went away (the client left): tear its connection down. */
@@ -150,14 +188,16 @@ export class Room {
     this.#close(clientId);
   }
 
-  /** Mutes or unmutes the microphone for every peer. */
+  /** Mutes or unmutes the microphone for every peer, and shows the room it did. */
   setMuted(muted: boolean): void {
     this.media.setMuted(muted);
+    this.#reportMedia();
   }
 
-  /** Turns the camera off (black video) or on again for every peer. */
+  /** Turns the camera off (black video) or on again for every peer, and shows the room it did. */
   setCameraOff(off: boolean): void {
     this.media.setCameraOff(off);
+    this.#reportMedia();
   }
 
   /** Sends the screen instead of the camera to every peer (`replaceTrack`: no renegotiation). */
@@ -173,18 +213,44 @@ export class Room {
     await this.#replaceVideo(this.media.stopScreenShare());
   }
 
-  /** Unsubscribes (the server tells the room), closes every connection and stops the camera. */
+  /**
+   * Unsubscribes (the server tells the room), closes every connection, stops the camera and
+   * disconnects the consumer the room made. At any point of `enter()`: that `enter()` then rejects
+   * with `room_left`.
+   */
   leave(): void {
     if (this.#state === "idle" || this.#state === "left") return;
     this.#state = "left";
+    this.#entering?.abort();
+    this.#entering = null;
     this.#presence?.close();
     this.#signaller?.close();
     this.#presence = null;
     this.#signaller = null;
+    this.#ownConsumer?.disconnect();
+    this.#ownConsumer = null;
     for (const clientId of [...this.negotiations.keys()]) this.#close(clientId);
     this.#greeted.clear();
-    this.#early.clear();
+    this.#early.drop();
+    this.#unsent.drop();
+    this.#prepared.clear();
     this.media.stop();
+  }
+
+  #makeConsumer(): CableConsumer {
+    this.#ownConsumer = this.#options.createConsumer?.() ?? (createConsumer() as unknown as CableConsumer);
+    return this.#ownConsumer;
+  }
+
+  #reportMedia(): void {
+    this.#presence?.reportMedia({ muted: this.media.muted, cameraOff: this.media.cameraOff });
+  }
+
+  /** Caps (or uncaps) the video sent on every link for the room's size now. */
+  #capVideo(): void {
+    const cap = videoCapFor(this.negotiations.size + 1, this.#options);
+    for (const negotiation of this.negotiations.values())
+      void applyVideoCap(negotiation.peerConnection, cap, this.#logger);
   }
 
   #joined(clientId: string): void {
@@ -196,45 +262,67 @@ export class Room {
     if (this.negotiations.has(clientId)) return;
     this.#greeted.add(clientId);
     this.#presence?.greet(clientId);
+    this.#prepare(clientId);
   }
 
-  #negotiate(clientId: string, polite: boolean): PerfectNegotiation {
-    const negotiation = new PerfectNegotiation({
-      polite,
-      send: (signal) => this.#signaller?.send(clientId, signal),
+  /**
+   * A member that greeted a newcomer will offer to it once the newcomer greets back (seed step 6).
+   * It makes that offer now, while the greetings travel, and holds it (and its ICE candidates) until
+   * the newcomer's element connects: on a busy machine making an offer takes as long as a round
+   * trip, and this takes it off the path. Signals from the newcomer wait until then too.
+   */
+  #prepare(clientId: string): void {
+    this.#prepared.add(clientId);
+    this.#unsent.open(clientId);
+    this.#stream(this.#negotiate(clientId, true));
+  }
+
+  #negotiate(clientId: string, offers: boolean): PerfectNegotiation {
+    const negotiation: PerfectNegotiation = new PerfectNegotiation({
+      polite: offers,
+      send: (signal) => {
+        if (!this.#unsent.hold(clientId, signal)) this.#signaller?.send(clientId, signal);
+      },
       configuration: { iceServers: this.#options.iceServers ?? [] },
       createPeerConnection: this.#options.createPeerConnection,
       maxRetries: this.#options.maxRetries,
+      // Seed step 7, at the first negotiation activity: the tracks take the offer's transceivers.
+      beforeAnswer: offers ? undefined : () => this.#stream(negotiation),
       logger: this.#logger,
     });
     negotiation.on("track", ({ track, streams }) => {
       this.#events.emit("stream", { clientId, stream: streams[0] ?? new MediaStream([track]) });
     });
+    negotiation.on("connectionstatechange", (state) => {
+      this.#events.emit("peer-state", { clientId, state });
+      // Encodings exist once negotiated: a cap set before had nothing to hold on to.
+      if (state === "connected")
+        void applyVideoCap(
+          negotiation.peerConnection,
+          videoCapFor(this.negotiations.size + 1, this.#options),
+          this.#logger,
+        );
+    });
     negotiation.on("failed", (error) => this.#events.emit("error", { clientId, error }));
     this.negotiations.set(clientId, negotiation);
-    this.#logger.debug("negotiation created", { clientId, polite });
+    this.#logger.debug("negotiation created", { clientId, polite: offers });
     return negotiation;
   }
 
   #stream(negotiation: PerfectNegotiation): void {
     const stream = this.media.stream;
-    if (negotiation.closed || !stream) return;
+    if (negotiation.closed || !stream || this.#streaming.has(negotiation)) return;
+    this.#streaming.add(negotiation);
     for (const track of this.media.outgoingTracks()) negotiation.peerConnection.addTrack(track, stream);
   }
 
   #signalled(from: string, signal: NegotiationSignal): void {
     const negotiation = this.negotiations.get(from);
-    if (negotiation) {
+    if (negotiation && !this.#prepared.has(from)) {
       void negotiation.receive(signal);
       return;
     }
-    const early = this.#early.get(from) ?? [];
-    if (early.length >= MAX_EARLY_SIGNALS) {
-      this.#logger.warn("early signals dropped", { from });
-      return;
-    }
-    early.push(signal);
-    this.#early.set(from, early);
+    if (!this.#early.hold(from, signal)) this.#logger.warn("early signals dropped", { from });
   }
 
   async #replaceVideo(track: MediaStreamTrack | null): Promise<void> {
@@ -250,10 +338,13 @@ export class Room {
   #close(clientId: string): void {
     const negotiation = this.negotiations.get(clientId);
     this.#greeted.delete(clientId);
-    this.#early.delete(clientId);
+    this.#early.drop(clientId);
+    this.#unsent.drop(clientId);
+    this.#prepared.delete(clientId);
     if (!negotiation) return;
     this.negotiations.delete(clientId);
     negotiation.close();
     this.#events.emit("peer-closed", { clientId });
+    if (this.#state !== "left") this.#capVideo();
   }
 }
