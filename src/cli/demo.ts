@@ -4,6 +4,7 @@ import { pinoLogger } from "../server/pino_logger.js";
 import { parseCommandLine, UsageError } from "./command.js";
 
 const HELP = `usage: p2p-streams-channel demo [--port 3000] [--host 127.0.0.1] [--secret S] [--ice-server URL ...] [--redis URL]
+                                [--room-max-members N]
 
 Starts the demo: the one-to-many chat at /chat?name=NAME and mesh video rooms at /rooms/new,
 with the Action Cable signaling server at /cable and /health. Stops on SIGINT or SIGTERM.
@@ -13,8 +14,10 @@ with the Action Cable signaling server at /cable and /health. Stops on SIGINT or
   --secret S         signing secret (default P2P_SECRET, else a fresh one per run)
   --ice-server URL   STUN/TURN URL handed to pages (repeatable; default none)
   --log-level L      debug | info | warn | error | silent (default info); JSON lines (pino) on stderr
-  --redis URL        share pub/sub and sessions through Redis (default REDIS_URL, else in-process),
-                     so several demo processes behind one load balancer act as one`;
+  --redis URL        share pub/sub, sessions and room members through Redis (default REDIS_URL, else
+                     in-process), so several demo processes behind one load balancer act as one
+  --room-max-members N
+                     most members of one video room (default 8): one more is refused with room_full`;
 
 export async function demoCommand(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(
@@ -28,6 +31,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
         "ice-server": { type: "string", multiple: true, default: [] },
         "log-level": { type: "string", default: "info" },
         redis: { type: "string" },
+        "room-max-members": { type: "string", default: "8" },
         help: { type: "boolean", short: "h" },
       },
     },
@@ -47,12 +51,18 @@ export async function demoCommand(argv: string[]): Promise<number> {
   if (redisUrl !== undefined && !/^rediss?:\/\/./.test(redisUrl)) {
     throw new UsageError(`--redis must be a redis:// or rediss:// URL, got "${redisUrl}"`);
   }
+  const maxMembers = values["room-max-members"];
+  const roomMaxMembers = Number(maxMembers);
+  if (!/^[1-9][0-9]*$/.test(maxMembers) || !Number.isSafeInteger(roomMaxMembers)) {
+    throw new UsageError(`--room-max-members must be a positive integer, got "${maxMembers}"`);
+  }
   const logger = pinoLogger(demoPino(level));
   const app = createDemoApp({
     secret: values.secret,
     logger,
     iceServers: values["ice-server"].map((urls) => ({ urls })),
     redisUrl,
+    roomMaxMembers,
   });
   const url = await app.listen(port, values.host);
   console.log(`listening on ${url}`);

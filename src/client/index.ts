@@ -35,6 +35,8 @@ export type {
   RoomEventMap,
   RoomLeftEvent,
 } from "./room/room_events.js";
+export type { VideoCap, VideoCapOptions } from "./room/video_caps.js";
+export { videoCapDefaults, videoCapFor } from "./room/video_caps.js";
 export type { SessionEvents } from "./session/events.js";
 export { P2pSession } from "./session/p2p_session.js";
 export type {

@@ -2,11 +2,12 @@ import { createServer, type Server } from "node:http";
 import type { ChannelClass } from "../cable/channel.js";
 import { CableServer } from "../cable/server.js";
 import { Signer } from "../cable/signer.js";
-import { RoomChannel } from "../channels/room_channel.js";
+import { createRoomChannel } from "../channels/room_channel.js";
 import { RoomSignalingChannel } from "../channels/room_signaling_channel.js";
 import { createSignalingChannel } from "../channels/signaling_channel.js";
 import { TurboStreamsChannel } from "../channels/turbo_streams_channel.js";
 import { type Logger, silentLogger } from "../protocol/logger.js";
+import type { VideoCapOptions } from "../protocol/room_messages.js";
 import type { PubSub } from "../pubsub/adapter.js";
 import { type Adapters, createAdapters } from "../server/adapters.js";
 import { type CableMetrics, cableMetrics } from "../server/cable_metrics.js";
@@ -26,8 +27,12 @@ export interface DemoOptions {
   /** ICE servers for the pages. Default none: peers on one host or LAN need none. */
   iceServers?: RTCIceServer[];
   pubsub?: PubSub;
-  /** Redis URL: Redis pub/sub and session store, so N demo processes sharing one Redis act as one. */
+  /** Redis URL: Redis pub/sub, session and room stores, so N demo processes sharing one Redis act as one. */
   redisUrl?: string;
+  /** Most members of one video room; one more is refused with `room_full`. Default 8 (`roomChannelDefaults`). */
+  roomMaxMembers?: number;
+  /** Video caps handed to room pages (`RoomOptions`): when members cap their video, and how hard. */
+  roomVideoCaps?: VideoCapOptions;
   /** Extra channels and routes, for apps that build on the demo. */
   channels?: ChannelClass[];
   routes?: Route[];
@@ -65,9 +70,11 @@ export function createDemoApp(options: DemoOptions = {}): DemoApp {
   const adapters = options.redisUrl ? createAdapters({ redisUrl: options.redisUrl, logger }) : undefined;
   // Sessions: the shared Redis store with N processes, this process's memory otherwise.
   const signaling = createSignalingChannel({ store: adapters?.store ?? new MemorySessionStore() });
+  // Rooms: the cap counted in Redis with N processes, in this cable's memory otherwise.
+  const room = createRoomChannel({ store: adapters?.roomStore, maxMembers: options.roomMaxMembers });
   const channels: ChannelClass[] = [
     TurboStreamsChannel,
-    RoomChannel,
+    room,
     RoomSignalingChannel,
     signaling,
     ...(options.channels ?? []),
@@ -75,7 +82,14 @@ export function createDemoApp(options: DemoOptions = {}): DemoApp {
   const cable = new CableServer({ channels, signer, logger, pubsub: options.pubsub ?? adapters?.pubsub });
   const services: Record<string, unknown> = adapters?.store ? { store: adapters.store } : {};
   const metrics = cableMetrics(cable);
-  const context: DemoContext = { cable, logger, metrics, iceServers: options.iceServers ?? [], services };
+  const context: DemoContext = {
+    cable,
+    logger,
+    metrics,
+    iceServers: options.iceServers ?? [],
+    roomVideoCaps: options.roomVideoCaps ?? {},
+    services,
+  };
 
   const server = createServer((request, response) => {
     const path = (request.url ?? "/").split("?", 1)[0]!;

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CableServer } from "../cable/server.js";
 import type { SafeHtml } from "../html/html.js";
 import type { Logger } from "../protocol/logger.js";
+import type { VideoCapOptions } from "../protocol/room_messages.js";
 import type { CableMetrics } from "../server/cable_metrics.js";
 
 /** What every demo route gets besides the request. */
@@ -10,6 +11,8 @@ export interface DemoContext {
   readonly logger: Logger;
   /** ICE servers handed to pages (default none: host candidates only). */
   readonly iceServers: RTCIceServer[];
+  /** Video caps handed to room pages (default the library's). */
+  readonly roomVideoCaps: VideoCapOptions;
   /** The cable's Prometheus metrics, served at `/metrics`. */
   readonly metrics: CableMetrics;
   /** Extra services routes registered (session store, …), keyed by name. */

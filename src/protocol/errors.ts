@@ -17,6 +17,8 @@ export const Reasons = {
   invalidToken: "invalid_token",
   expiredToken: "expired_token",
   sessionFull: "session_full",
+  /** A subscribe to `RoomChannel` while the room already holds its `maxMembers` live members. */
+  roomFull: "room_full",
   notJoined: "not_joined",
   unknownPeer: "unknown_peer",
   rateLimited: "rate_limited",
@@ -35,6 +37,8 @@ export const Reasons = {
   outboxFull: "outbox_full",
   /** A negotiation with the host did not open its data channel in time: the peer joins again. */
   negotiationTimeout: "negotiation_timeout",
+  /** `Room.enter()` was cut short by `leave()`: nothing of it is left running. */
+  roomLeft: "room_left",
 } as const;
 
 /** One of the stable reason codes of `Reasons`. */

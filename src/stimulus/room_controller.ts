@@ -4,6 +4,7 @@ import { Room, type RoomOptions } from "../client/room/room.js";
 import type { MediumConnectedEvent, MediumDisconnectedEvent } from "../client/room/room_events.js";
 import { P2pError, Reasons } from "../protocol/errors.js";
 import { silentLogger } from "../protocol/logger.js";
+import type { VideoCapOptions } from "../protocol/room_messages.js";
 
 /**
  * The `room` controller of the mesh video room (seed 002): Enter gets camera and microphone, shows
@@ -19,7 +20,7 @@ import { silentLogger } from "../protocol/logger.js";
  * </section>
  */
 export class RoomController extends Controller<HTMLElement> {
-  static override values = { clientId: String, token: String, iceServers: Array };
+  static override values = { clientId: String, token: String, iceServers: Array, videoCaps: Object };
   static override targets = ["localVideo", "enter", "controls", "mute", "camera", "share", "error"];
   /**
    * Options every room this controller enters starts with, before its values: a seam for apps and
@@ -30,6 +31,8 @@ export class RoomController extends Controller<HTMLElement> {
   declare readonly clientIdValue: string;
   declare readonly tokenValue: string;
   declare readonly iceServersValue: RTCIceServer[];
+  /** `capAbove`, `videoUplinkBps`, `scaleResolutionDownBy` (`data-room-video-caps-value`, JSON). */
+  declare readonly videoCapsValue: VideoCapOptions;
   declare readonly localVideoTarget: HTMLVideoElement;
   declare readonly enterTarget: HTMLButtonElement;
   declare readonly hasEnterTarget: boolean;
@@ -56,6 +59,7 @@ export class RoomController extends Controller<HTMLElement> {
     this.#showError(null);
     const room = new Room({
       ...RoomController.defaults,
+      ...this.videoCapsValue,
       clientId: this.clientIdValue,
       token: this.tokenValue,
       iceServers: this.iceServersValue,

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { describe, type TestContext, test } from "node:test";
 import { openPage, waitInPage } from "../support/browser.js";
 import { demoInBrowser } from "../support/demo_browser.js";
+import { health, healthUntil } from "../support/health.js";
 import { enter, gone, type Member, openMember, others, playing } from "../support/room_pages.js";
 
 // Browser tests of the mesh video room (seed 002), through the demo app and its bundle: run
@@ -93,9 +94,94 @@ describe("mesh video room", () => {
     const members = await playingRoom(t, ["ann", "bob", "cid"]);
     const dan = await openMember(demo.browser, members[0]!.page.url(), "dan");
     members.push(dan);
+    const entered = Date.now();
     await enter(dan);
+    await playing(dan, others(members, dan));
+    console.log(
+      `room: the fourth page played all three remote videos ${Date.now() - entered} ms after Enter`,
+    );
     await Promise.all(members.map((m) => playing(m, others(members, m))));
     noErrors(members);
+  });
+
+  test("enters and leaves ten times, leaving at every step of entering, and leaks no socket, track or peer", async (t) => {
+    const [stayer, churner] = (await openRoom(t, ["ann", "bob"])) as [Member, Member];
+    await enter(stayer);
+    await waitInPage(churner.page, "its turbo stream sources connected", () =>
+      [...document.querySelectorAll("turbo-cable-stream-source")].every((s) => s.hasAttribute("connected")),
+    );
+    // Every camera and microphone track the churning page is ever granted, to check they all end.
+    await churner.page.evaluate(() => {
+      const w = window as unknown as { granted: MediaStreamTrack[] };
+      w.granted = [];
+      const ask = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = async (constraints) => {
+        const stream = await ask(constraints);
+        w.granted.push(...stream.getTracks());
+        return stream;
+      };
+    });
+    const before = await health(demo.base);
+    const steps = ["at once", "once the camera is granted", "once entered and playing"] as const;
+    for (let cycle = 0; cycle < 10; cycle++) {
+      const step = steps[cycle % steps.length]!;
+      const [granted, entries] = await churner.page.evaluate(() => {
+        const w = window as unknown as { granted: unknown[]; p2pEvents: string[] };
+        return [w.granted.length, w.p2pEvents.filter((e) => e.startsWith("p2p:room-entered")).length];
+      });
+      if (step === "at once") {
+        await churner.page.evaluate(() => {
+          document.querySelector<HTMLButtonElement>("[data-room-target='enter']")!.click();
+          document.querySelector<HTMLButtonElement>("[data-action='room#leave']")!.click();
+        });
+      } else {
+        await churner.page.click("[data-room-target='enter']");
+        if (step === "once the camera is granted") {
+          await waitInPage(
+            churner.page,
+            "the camera granted",
+            (n) => (window as unknown as { granted: unknown[] }).granted.length > n,
+            granted,
+          );
+        } else {
+          await waitInPage(
+            churner.page,
+            "p2p:room-entered",
+            (n) =>
+              (window as unknown as { p2pEvents: string[] }).p2pEvents.filter((e) =>
+                e.startsWith("p2p:room-entered"),
+              ).length > n,
+            entries,
+          );
+          await playing(stayer, [churner.clientId]);
+        }
+        await churner.page.click("text=Leave");
+      }
+      await healthUntil(
+        demo.base,
+        `the connections of before cycle ${cycle + 1} (left ${step})`,
+        (h) => h.connections === before.connections && h.subscriptions === before.subscriptions,
+      );
+      await waitInPage(churner.page, `every granted track ended (left ${step})`, () =>
+        (window as unknown as { granted: MediaStreamTrack[] }).granted.every(
+          (track) => track.readyState === "ended",
+        ),
+      );
+      await gone(stayer.page, churner.clientId);
+    }
+    const peers = await stayer.page.evaluate(
+      () => (window as unknown as { room: { negotiations: Map<string, unknown> } }).room.negotiations.size,
+    );
+    assert.equal(peers, 0, "the stayer holds no connection to the page that left");
+    const events = await churner.page.evaluate(
+      () => (window as unknown as { p2pEvents: string[] }).p2pEvents,
+    );
+    assert.deepEqual(
+      events.filter((e) => e.startsWith("p2p:room-error")),
+      [],
+      "leaving while entering is not an error",
+    );
+    noErrors([stayer, churner]);
   });
 
   test("removes a leaving page's element at the others within 3 s, by the Leave button or closing the tab", async (t) => {

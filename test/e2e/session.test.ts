@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, type TestContext, test } from "node:test";
 import { waitInPage } from "../support/browser.js";
 import { demoInBrowser } from "../support/demo_browser.js";
+import { healthUntil } from "../support/health.js";
 import {
   allConnected,
   dataLog,
@@ -23,21 +24,6 @@ const HEARTBEAT = { intervalMs: 250, idleTimeoutMs: 1000 };
 const DELIVERY_SLACK_MS = 750;
 // The issue's bound on electing a new host when the host's tab closes.
 const NEW_HOST_BOUND_MS = 5_000;
-
-async function health(base: string): Promise<{ connections: number }> {
-  return (await fetch(`${base}/health`)).json() as Promise<{ connections: number }>;
-}
-
-/** Polls /health until `predicate` holds, failing after the deadline with the last reading. */
-async function healthUntil(base: string, what: string, predicate: (h: { connections: number }) => boolean) {
-  const deadline = Date.now() + 20_000;
-  let last = await health(base);
-  while (!predicate(last)) {
-    if (Date.now() > deadline) assert.fail(`/health never showed ${what}: last ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    last = await health(base);
-  }
-}
 
 describe("one-to-many session in four pages", () => {
   const demo = demoInBrowser();

@@ -79,7 +79,7 @@ describe("RoomChannel", () => {
     const toBob = await bob.personal.nextHtml(`medium_${ann.client.clientId}`, "ann's element at bob");
     assert.equal(
       toBob,
-      `<turbo-stream action="append" target="media"><template><div id="medium_${ann.client.clientId}" class="medium" data-controller="medium" data-medium-client-id-value="${ann.client.clientId}"><video autoplay playsinline></video></div></template></turbo-stream>`,
+      `<turbo-stream action="append" target="media"><template><div id="medium_${ann.client.clientId}" class="medium" data-controller="medium" data-medium-client-id-value="${ann.client.clientId}"><video autoplay playsinline></video><p class="medium-caption"><bdi class="medium-name">${ann.client.clientId.slice(0, 8)}</bdi><span id="medium-state_${ann.client.clientId}" class="medium-state" data-muted="false" data-camera-off="false"></span><span class="peer-state"></span></p></div></template></turbo-stream>`,
     );
     const toCid = await cid.personal.nextHtml(`medium_${ann.client.clientId}`, "ann's element at cid");
     assert.match(toCid, /data-medium-reply-value="true"/);

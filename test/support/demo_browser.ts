@@ -1,6 +1,6 @@
 import { after, before } from "node:test";
 import type { Browser } from "playwright-core";
-import { createDemoApp, type DemoApp } from "../../src/demo/app.js";
+import { createDemoApp, type DemoApp, type DemoOptions } from "../../src/demo/app.js";
 import { launchChromium } from "./browser.js";
 import { type RecordingLogger, recordingLogger } from "./cable.js";
 
@@ -21,17 +21,17 @@ export interface DemoInBrowser {
 }
 
 /**
- * Launches Chromium and starts the demo app (127.0.0.1, port 0, no ICE servers) before the tests
+ * Launches Chromium and starts the demo app (127.0.0.1, port 0, no ICE servers, then `options`) before the tests
  * of the enclosing `describe`, and closes both after them. Pages load the bundle in `dist/`:
  * run `npm run build` first.
  */
-export function demoInBrowser(): DemoInBrowser {
+export function demoInBrowser(options: DemoOptions = {}): DemoInBrowser {
   const logger = recordingLogger();
   let browser: Browser | null = null;
   let app: DemoApp | undefined;
   let base = "";
   const start = async (port: number) => {
-    app = createDemoApp({ secret: E2E_SECRET, logger, iceServers: [] });
+    app = createDemoApp({ secret: E2E_SECRET, logger, iceServers: [], ...options });
     base = await app.listen(port, "127.0.0.1");
   };
   before(async (t) => {

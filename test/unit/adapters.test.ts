@@ -8,6 +8,7 @@ test("chooses the in-process memory pub/sub when no Redis URL is configured", as
   assert.equal(adapters.kind, "memory");
   assert.ok(adapters.pubsub instanceof MemoryPubSub);
   assert.equal(adapters.store, undefined);
+  assert.equal(adapters.roomStore, undefined);
   await adapters.close();
 });
 

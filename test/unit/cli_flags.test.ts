@@ -19,7 +19,8 @@ describe("CLI flags", () => {
 
   test("documents every demo option in its help", async (t) => {
     const { log } = await runCliOutput(t, ["demo", "--help"]);
-    for (const flag of ["--port", "--host", "--secret", "--ice-server URL", "--log-level", "--redis"]) {
+    const flags = ["--port", "--host", "--secret", "--ice-server URL", "--log-level", "--redis"];
+    for (const flag of [...flags, "--room-max-members N"]) {
       assert.ok(log.includes(flag), `demo --help mentions ${flag}`);
     }
   });
@@ -48,6 +49,10 @@ describe("CLI flags", () => {
         ["demo", "--redis", "localhost:6379"],
         'p2p-streams-channel demo: --redis must be a redis:// or rediss:// URL, got "localhost:6379"',
       ],
+      ...["0", "-1", "2.5", "eight", ""].map((value): [string[], string] => [
+        ["demo", `--room-max-members=${value}`],
+        `p2p-streams-channel demo: --room-max-members must be a positive integer, got "${value}"`,
+      ]),
       [["serve"], 'p2p-streams-channel: unknown command "serve"'],
     ];
     for (const [argv, expected] of cases) {

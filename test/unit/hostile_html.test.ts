@@ -5,7 +5,7 @@ import { chatNameView, chatView } from "../../src/demo/views/chat.js";
 import { layout } from "../../src/demo/views/layout.js";
 import { roomView } from "../../src/demo/views/room.js";
 import { escapeHtml, html } from "../../src/html/html.js";
-import { mediumPartial } from "../../src/html/medium_partial.js";
+import { mediumPartial, mediumStatePartial } from "../../src/html/medium_partial.js";
 import { p2pFrameTag } from "../../src/html/p2p_frame_tag.js";
 import { actionCableMetaTag, turboStreamFrom } from "../../src/html/tags.js";
 import { type TurboStreamAction, turboStream, turboStreams } from "../../src/html/turbo_stream.js";
@@ -62,9 +62,13 @@ describe("hostile values in server-rendered HTML", () => {
     );
   });
 
-  test("the medium partial of a room member", () => {
-    assertEscaped((v) => mediumPartial(v).toString());
-    assertEscaped((v) => turboStreams.append("media", mediumPartial(v, { reply: true })));
+  test("the medium partial of a room member: its id, its name and its state badges", () => {
+    assertEscaped((v) => mediumPartial(v, { name: "ann" }).toString());
+    assertEscaped((v) => turboStreams.append("media", mediumPartial(v, { name: "ann", reply: true })));
+    assertEscaped((v) => mediumPartial("c", { name: v }).toString());
+    const state = { muted: true, cameraOff: true };
+    assertEscaped((v) => turboStreams.append("media", mediumPartial("c", { name: v, state })));
+    assertEscaped((v) => turboStreams.replace(`medium-state_${v}`, mediumStatePartial(v, state)));
   });
 
   test("p2p-frame attributes, its inner markup and its config", () => {
@@ -100,7 +104,12 @@ describe("hostile values in server-rendered HTML", () => {
     assertEscaped((v) => chatView(signer, { name: v, sessionId: "s", config: {} }).toString());
     assertEscaped((v) => chatView(signer, { name: "ann", sessionId: v, config: {} }).toString());
     assertEscaped((v) => chatNameView(v, 40).toString());
-    assertEscaped((v) => roomView(signer, { roomId: "r1", clientId: v, token: "t" }, []).toString());
+    assertEscaped((v) =>
+      roomView(signer, { roomId: "r1", clientId: v, name: "ann", token: "t" }, []).toString(),
+    );
+    assertEscaped((v) =>
+      roomView(signer, { roomId: "r1", clientId: "c", name: v, token: "t" }, []).toString(),
+    );
     assertEscaped((v) => roomView(signer, { roomId: "r1", clientId: "c", token: v }, []).toString());
     const room = roomView(signer, { roomId: "r1", clientId: "c", token: "t" }, [
       { urls: `"><img src=x>` },

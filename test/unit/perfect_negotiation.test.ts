@@ -196,10 +196,10 @@ describe("PerfectNegotiation", () => {
     assert.equal(calls, 1);
     assert.equal(polite.pc.senders.length, 1);
     assert.equal(polite.pc.negotiated, polite.pc.changes, "the track needs no negotiation of its own");
-    assert.deepEqual(
-      [...sent.impolite, ...sent.polite].map((s) => s.description?.type).filter(Boolean),
-      ["offer", "answer"],
-    );
+    assert.deepEqual([...sent.impolite, ...sent.polite].map((s) => s.description?.type).filter(Boolean), [
+      "offer",
+      "answer",
+    ]);
   });
 
   test("gives up after maxRetries with a negotiation_failed error", async () => {

@@ -75,7 +75,10 @@ function enteringRoom(options: Partial<RoomOptions> = {}) {
   const entered = room.enter();
   entered.catch(() => {}); // each test awaits it in its own time
   const subscription = async (channel: string) => {
-    await until(() => cable.consumers[0]?.created.some((c) => c.params.channel === channel) ?? false, channel);
+    await until(
+      () => cable.consumers[0]?.created.some((c) => c.params.channel === channel) ?? false,
+      channel,
+    );
     return cable.consumers[0]!.created.find((c) => c.params.channel === channel)!;
   };
   return {

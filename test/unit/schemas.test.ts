@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseAction } from "../../src/channels/schemas/parse_action.js";
-import { greetAction, roomSignalAction } from "../../src/channels/schemas/room_actions.js";
+import { greetAction, mediaAction, roomSignalAction } from "../../src/channels/schemas/room_actions.js";
 import {
   dropAction,
   emptyAction,
@@ -101,6 +101,19 @@ describe("room action schemas", () => {
     );
     assert.match(refusal(greetAction, { to: "a", reply: "yes" }), /greet "reply" must be true or false/);
     assert.deepEqual(parseAction(greetAction, { to: "a", reply: true, from: "x" }), { to: "a", reply: true });
+  });
+
+  test("want both media booleans, and keep nothing else", () => {
+    assert.deepEqual(
+      parseAction(mediaAction, { action: "media", muted: true, cameraOff: false, from: "x", html: "<b>" }),
+      { muted: true, cameraOff: false },
+    );
+    assert.match(
+      refusal(mediaAction, { cameraOff: true }),
+      /media "muted" must be true or false, got nothing/,
+    );
+    assert.match(refusal(mediaAction, { muted: false, cameraOff: "yes" }), /media "cameraOff" .* got "yes"/);
+    assert.match(refusal(mediaAction, { muted: 0, cameraOff: false }), /media "muted" .* got 0/);
   });
 
   test("want a description or a candidate, and check each", () => {

@@ -21,6 +21,19 @@ export const greetAction = z.object({
   reply: z.boolean({ error: 'greet "reply" must be true or false' }).optional(),
 });
 
+/** `media { muted, cameraOff }`: the caller's microphone and camera state, both required. */
+export const mediaAction = z.object(
+  {
+    muted: z.boolean({
+      error: (issue) => `media "muted" must be true or false, got ${describe(issue.input)}`,
+    }),
+    cameraOff: z.boolean({
+      error: (issue) => `media "cameraOff" must be true or false, got ${describe(issue.input)}`,
+    }),
+  },
+  { error: (issue) => `media needs { muted, cameraOff }, got ${describe(issue.input)}` },
+);
+
 const DESCRIPTION_TYPES = ["offer", "answer", "pranswer", "rollback"] as const;
 
 /** An `RTCSessionDescriptionInit`: its type and, but for `rollback`, its SDP. */

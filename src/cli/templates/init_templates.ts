@@ -9,22 +9,23 @@ export function serverEntryTemplate({ typescript }: InitTemplateOptions): string
 ${typescript ? 'import type { Server } from "node:http";\n' : ""}import {
   CableServer,
   createAdapters,
+  createRoomChannel,
   createSignalingChannel,
   MemorySessionStore,
   p2pFrameTag,
-  RoomChannel,
   RoomSignalingChannel,
   TurboStreamsChannel,
 } from "p2p-streams-channel/server";
 
-// REDIS_URL set: pub/sub and sessions go through Redis, so several processes act as one.
+// REDIS_URL set: pub/sub, sessions and room members go through Redis, so several processes act as one.
 const adapters = createAdapters();
 
 /** Needs P2P_SECRET (16+ characters, the same on every process): it signs who each page is. */
 export const cable = new CableServer({
   channels: [
     createSignalingChannel({ store: adapters.store ?? new MemorySessionStore() }),
-    RoomChannel,
+    // Mesh rooms of at most 8 members, counted in Redis when it is there, else in this process.
+    createRoomChannel({ store: adapters.roomStore, maxMembers: 8 }),
     RoomSignalingChannel,
     TurboStreamsChannel,
   ],

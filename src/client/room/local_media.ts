@@ -40,9 +40,13 @@ export class LocalMedia {
     try {
       stream = await devices.getUserMedia(this.#options.constraints ?? { audio: true, video: true });
     } catch (error) {
-      throw new P2pError(Reasons.mediaUnavailable, `Camera and microphone are unavailable: ${String(error)}`, {
-        cause: error,
-      });
+      throw new P2pError(
+        Reasons.mediaUnavailable,
+        `Camera and microphone are unavailable: ${String(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
     if (generation !== this.#generation) {
       for (const track of stream.getTracks()) track.stop();

@@ -47,6 +47,15 @@ export class RoomPresence {
     this.#subscription.perform("greet", reply ? { to, reply } : { to });
   }
 
+  /**
+   * Tells the room this client's microphone and camera state: the server replaces this client's
+   * "muted" / "camera off" badges on every member's page and shows the state to later newcomers.
+   */
+  reportMedia(state: { muted: boolean; cameraOff: boolean }): void {
+    if (this.#closed) return;
+    this.#subscription.perform("media", { muted: state.muted, cameraOff: state.cameraOff });
+  }
+
   /** Unsubscribes: the server tells the room this client left. */
   close(): void {
     if (this.#closed) return;

@@ -1,28 +1,7 @@
 import type { Logger } from "../../protocol/logger.js";
+import { type VideoCapOptions, videoCapDefaults } from "../../protocol/room_messages.js";
 
-/**
- * When and how hard a mesh member caps the video it sends. A mesh sends every stream N−1 times,
- * so the uplink, not the CPU, is what a growing room runs out of first.
- */
-export interface VideoCapOptions {
-  /** Members (this page included) up to which video is sent uncapped. Default 4. */
-  capAbove?: number;
-  /**
-   * Bits per second all of this page's video uplinks may use together once capped; each of the
-   * N−1 senders gets an equal share. Default 4 Mbit/s: a typical 5–10 Mbit/s home uplink with
-   * room for N−1 audio streams (about 40 kbit/s each) and the rest of the household.
-   */
-  videoUplinkBps?: number;
-  /** How much capped video is scaled down (2: 640×480 → 320×240). Default 2. */
-  scaleResolutionDownBy?: number;
-}
-
-/** Defaults of `VideoCapOptions`. */
-export const videoCapDefaults = {
-  capAbove: 4,
-  videoUplinkBps: 4_000_000,
-  scaleResolutionDownBy: 2,
-} as const;
+export { type VideoCapOptions, videoCapDefaults };
 
 /** The encoding limits of each video sender: `null` sends as the browser pleases. */
 export interface VideoCap {
@@ -52,7 +31,11 @@ export function videoCapFor(members: number, options: VideoCapOptions = {}): Vid
  * needs no renegotiation. A sender not negotiated yet has no encodings and is skipped: the room
  * applies the cap again once the connection is up. Failures are logged, never thrown.
  */
-export async function applyVideoCap(pc: RTCPeerConnection, cap: VideoCap | null, logger: Logger): Promise<void> {
+export async function applyVideoCap(
+  pc: RTCPeerConnection,
+  cap: VideoCap | null,
+  logger: Logger,
+): Promise<void> {
   const senders = pc.getSenders().filter((sender) => sender.track?.kind === "video");
   await Promise.all(
     senders.map(async (sender) => {
@@ -62,7 +45,8 @@ export async function applyVideoCap(pc: RTCPeerConnection, cap: VideoCap | null,
         let changed = false;
         for (const encoding of parameters.encodings) {
           const scale = cap?.scaleResolutionDownBy ?? 1;
-          if (encoding.maxBitrate === cap?.maxBitrate && (encoding.scaleResolutionDownBy ?? 1) === scale) continue;
+          if (encoding.maxBitrate === cap?.maxBitrate && (encoding.scaleResolutionDownBy ?? 1) === scale)
+            continue;
           changed = true;
           if (cap) encoding.maxBitrate = cap.maxBitrate;
           else delete encoding.maxBitrate;

@@ -4,7 +4,11 @@ import { type Route, redirect, sendHtml } from "../router.js";
 import { roomView } from "../views/room.js";
 import { roomsNewView } from "../views/rooms_new.js";
 
-/** The mesh video room pages: create a room, then one page per member, each with a fresh client id. */
+/**
+ * The mesh video room pages: create a room, then one page per member, each with a fresh client id.
+ * `GET /rooms/:id?name=NAME` names the member (cleaned and cut to 40 characters by
+ * `roomMemberName`; without it, the first 8 characters of the client id).
+ */
 export const roomRoutes: Route[] = [
   {
     method: "GET",
@@ -24,9 +28,18 @@ export const roomRoutes: Route[] = [
     method: "GET",
     // Room ids are the safe ids of room_token.ts: they end up in stream names and element ids.
     path: /^\/rooms\/([A-Za-z0-9_-]{1,64})$/,
-    handle(_request, response, [roomId], context) {
+    handle(request, response, [roomId], context) {
       const signer = context.cable.signer;
-      sendHtml(response, roomView(signer, issueRoomClient(signer, roomId!), context.iceServers));
+      const name = new URL(request.url ?? "/", "http://localhost").searchParams.get("name");
+      sendHtml(
+        response,
+        roomView(
+          signer,
+          issueRoomClient(signer, roomId!, { name }),
+          context.iceServers,
+          context.roomVideoCaps,
+        ),
+      );
     },
   },
 ];
