@@ -1,6 +1,8 @@
 // Rooms benchmark: how long a newcomer waits, from clicking Enter, until it sees all N-1 remote
 // videos playing (videoWidth > 0 and currentTime > 0), for rooms of N = 2..6 pages. Each page is
 // its own Chromium context with fake camera and microphone; the demo app serves them on 127.0.0.1.
+// The N = 4 point runs in every `npm run bench` as the `room4` figure, beside PeerJS (bench/browser/room.ts);
+// this script stays for the sweep over N and camera sizes, ours only.
 // Run: npm run build && ../shared/tools/netns-run node --import tsx bench/room_join.ts [--trials 3] [--max 6] [--small]
 // `--small` asks every page for 320x240 at 15 fps instead of the camera's default (640x480 at 30):
 // a mesh encodes N-1 streams per page, so on a small machine the time is mostly video encoding.

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BrowserRig, startRig } from "./browser/rig.js";
 import { acceptFigure } from "./figures/accept.js";
-import { meshFigure, pairFigure, starFigure, warmUp } from "./figures/browser.js";
+import { meshFigure, pairFigure, roomFigure, starFigure, warmUp } from "./figures/browser.js";
 import { fanoutFigure } from "./figures/fanout.js";
 import { memoryFigure } from "./figures/memory.js";
 import { nodeCrashFigure } from "./figures/node_crash.js";
@@ -68,11 +68,16 @@ function checkDescriptorLimit(settings: Settings): void {
   }
 }
 
-type BrowserFigure = "pair" | "star" | "mesh";
-/** Figures with their own set-up (not the rig's), each also written to its own file in bench/results/. */
+type BrowserFigure = "pair" | "star" | "mesh" | "room4";
+/** Figures with their own set-up (not the rig's). */
 type OwnFigure = "node_crash";
 
-const OWN_RESULTS: Record<OwnFigure, { path: string; title: string }> = {
+/**
+ * Figures also written to their own file in bench/results/ each time they run with `--write`
+ * (besides RESULTS.md in a run with other figures); a run of only these leaves RESULTS.md as it was.
+ */
+const OWN_RESULTS: Partial<Record<Figure, { path: string; title: string }>> = {
+  room4: { path: "bench/results/room4.md", title: "The 4th member of a room of 4" },
   node_crash: { path: "bench/results/node_crash.md", title: "Session recovery after a node crash" },
 };
 
@@ -90,6 +95,7 @@ const BROWSER: Record<BrowserFigure, (rig: BrowserRig, settings: Settings) => Pr
   pair: (rig, settings) => pairFigure(rig, settings.pair),
   star: (rig, settings) => starFigure(rig, settings.star),
   mesh: (rig, settings) => meshFigure(rig, settings.mesh),
+  room4: (rig, settings) => roomFigure(rig, settings.room4),
 };
 
 /** The room pages run the demo bundle: rebuild it (esbuild only, a second) when its browser sources are newer. */
@@ -138,7 +144,7 @@ async function main(): Promise<void> {
   };
   const tables: Table[] = [];
   const verdicts: Verdict[] = [];
-  const own = new Map<OwnFigure, FigureOutput>();
+  const own = new Map<Figure, FigureOutput>();
   let rig: BrowserRig | string | undefined;
   try {
     for (const figure of settings.figures) {
@@ -157,13 +163,13 @@ async function main(): Promise<void> {
         );
         info.chromium ??= crash.chromium;
         output = crash;
-        own.set(figure, output);
       } else {
         output = await SERVER_FIGURES[figure as Exclude<Figure, BrowserFigure | OwnFigure>](
           context,
           settings,
         );
       }
+      if (figure in OWN_RESULTS) own.set(figure, output);
       for (const table of output.tables) log(`\n${renderText(table)}\n`);
       tables.push(...output.tables);
       verdicts.push(...output.verdicts);
@@ -185,12 +191,13 @@ async function main(): Promise<void> {
     return;
   }
   for (const [figure, output] of own) {
-    if (output.tables.length === 0) continue;
-    const path = join(root, OWN_RESULTS[figure].path);
-    writeFigureResults(path, OWN_RESULTS[figure].title, info, settings, output);
+    const file = OWN_RESULTS[figure];
+    if (!file || output.tables.length === 0) continue;
+    const path = join(root, file.path);
+    writeFigureResults(path, file.title, info, settings, output);
     log(`\nwrote ${path}`);
   }
-  // A run of figures with their own files only (`--figures=node_crash`) leaves RESULTS.md as it was.
+  // A run of figures with their own files only (`--figures=node_crash,room4`) leaves RESULTS.md as it was.
   if (settings.figures.some((figure) => !(figure in OWN_RESULTS))) {
     const path = join(root, "bench", "RESULTS.md");
     writeResults(path, info, settings, tables, verdicts);
@@ -203,7 +210,7 @@ async function main(): Promise<void> {
 /** Chromium, the demo app and a PeerServer for the browser figures; or why they are skipped. */
 async function startBrowser(settings: Settings, info: MachineInfo): Promise<BrowserRig | string> {
   const figures = settings.figures.filter((f) => BROWSER_FIGURES.includes(f));
-  if (figures.includes("mesh")) freshDemoBundle();
+  if (figures.includes("mesh") || figures.includes("room4")) freshDemoBundle();
   const rig = await startRig(root, log);
   if (typeof rig === "string") {
     log(`\nbrowser figures (${figures.join(", ")}) skipped:\n${rig}`);

@@ -2,7 +2,9 @@
 // video room (`/rooms/ID`, Enter clicked on every page at one instant), PeerJS is N Peers that
 // each call every later one (every id registered with PeerServer before the join, as our room pages
 // hold their cable socket before Enter). Done when every page has N-1 peer connections `connected`.
+import type { Page } from "playwright-core";
 import { waitInPage } from "../../test/support/browser.js";
+import type { JoinPlan } from "./page/page_common.js";
 import type { PeerjsPage } from "./page/peerjs_page.js";
 import {
   type JoinTime,
@@ -15,6 +17,49 @@ import { type BrowserRig, freshId, type Library, scheduleStart, type TrialPages 
 
 const DEADLINE_MS = 90_000;
 
+/**
+ * One page of a mesh, ready to join: ours the room page `/rooms/<room>` with its Turbo stream
+ * sources connected (as a member's page is before Enter); PeerJS the bench page with `plan.id`
+ * registered with PeerServer.
+ */
+export async function openMeshPage(
+  rig: BrowserRig,
+  library: Library,
+  trial: TrialPages,
+  room: string,
+  plan: JoinPlan,
+): Promise<Page> {
+  const { id } = plan;
+  const { page } = await trial.open(library === "ours" ? `/rooms/${room}` : "/bench/peerjs", id);
+  if (library === "ours") {
+    await waitInPage(page, `${id}: turbo stream sources connected`, () =>
+      [...document.querySelectorAll("turbo-cable-stream-source")].every((s) => s.hasAttribute("connected")),
+    );
+  } else {
+    await page.evaluate((plan) => (window.bench as PeerjsPage).register(plan), {
+      ...plan,
+      port: rig.peerServerPort,
+    });
+    await waitInPage(page, `${id}: registered`, () => (window.bench as PeerjsPage).openAt !== null);
+  }
+  return page;
+}
+
+/** At the epoch-ms instant `at`: ours clicks Enter; PeerJS gets its media and calls `plan.call`. */
+export async function joinMeshAt(page: Page, library: Library, at: number, plan: JoinPlan): Promise<void> {
+  if (library === "ours") {
+    await page.evaluate((at) => {
+      // No named functions in here: the transpiler would wrap them in a helper the page lacks.
+      setTimeout(
+        () => document.querySelector<HTMLButtonElement>("[data-room-target='enter']")!.click(),
+        at - (performance.timeOrigin + performance.now()),
+      );
+    }, at);
+  } else {
+    await page.evaluate(([at, plan]) => (window.bench as PeerjsPage).join(at, plan), [at, plan] as const);
+  }
+}
+
 /** Scheduled join → the last page with `size - 1` connections connected, in ms (and its signaling part). */
 export async function joinMesh(
   rig: BrowserRig,
@@ -24,35 +69,16 @@ export async function joinMesh(
 ): Promise<JoinTime> {
   const ids = Array.from({ length: size }, (_, i) => freshId(`m${i}`));
   const room = freshId("bench");
-  const open = async (id: string) => {
-    const { page } = await trial.open(library === "ours" ? `/rooms/${room}` : "/bench/peerjs", id);
-    if (library === "ours") {
-      await waitInPage(page, `${id}: turbo stream sources connected`, () =>
-        [...document.querySelectorAll("turbo-cable-stream-source")].every((s) => s.hasAttribute("connected")),
-      );
-    } else {
-      const plan = { id, port: rig.peerServerPort };
-      await page.evaluate((plan) => (window.bench as PeerjsPage).register(plan), plan);
-      await waitInPage(page, `${id}: registered`, () => (window.bench as PeerjsPage).openAt !== null);
-    }
-    return page;
-  };
-  const pages = await Promise.all(ids.map(open));
+  const pages = await Promise.all(ids.map((id) => openMeshPage(rig, library, trial, room, { id })));
   const at = scheduleStart(size);
   await Promise.all(
     pages.map((page, i) =>
-      library === "ours"
-        ? page.evaluate((at) => {
-            // No named functions in here: the transpiler would wrap them in a helper the page lacks.
-            setTimeout(
-              () => document.querySelector<HTMLButtonElement>("[data-room-target='enter']")!.click(),
-              at - (performance.timeOrigin + performance.now()),
-            );
-          }, at)
-        : page.evaluate(([at, plan]) => (window.bench as PeerjsPage).join(at, plan), [
-            at,
-            { id: ids[i]!, port: rig.peerServerPort, media: true, call: ids.slice(i + 1) },
-          ] as const),
+      joinMeshAt(page, library, at, {
+        id: ids[i]!,
+        port: rig.peerServerPort,
+        media: true,
+        call: ids.slice(i + 1),
+      }),
     ),
   );
   const done = await Promise.all(

@@ -5,14 +5,27 @@ import type { Page } from "playwright-core";
  * PeerJS alike: forces `iceServers: []` on every RTCPeerConnection (PeerJS would otherwise load its
  * cloud STUN/TURN defaults), records when each connection reached `connected` and when each data
  * channel first opened (Chromium sometimes fires `open` twice: only the first counts), and asks
- * getUserMedia for small video (320x240 at 15 fps) so a mesh of six measures set-up, not encoders.
+ * getUserMedia for small video (320x240 at 15 fps) so a mesh of six measures set-up, not encoders,
+ * recording when each getUserMedia was called and when it resolved. `__watchVideos(selector, count)` starts a 5 ms poll
+ * that records when `count` videos matching `selector` play (`videoWidth > 0`, `currentTime > 0`).
  * Times are `performance.timeOrigin + performance.now()`: epoch milliseconds every page shares.
  * Plain JavaScript in a string: the orchestrator's transpiler adds helpers the page lacks.
  */
 export const RECORDER = `(() => {
   const now = () => performance.timeOrigin + performance.now();
-  const record = { connections: [], channels: [] };
+  const record = { connections: [], channels: [], media: [], videos: null };
   window.__rtc = record;
+  window.__watchVideos = (selector, count) => {
+    const entry = { startedAt: now(), firstAt: null, playingAt: null };
+    record.videos = entry;
+    const timer = setInterval(() => {
+      const playing = [...document.querySelectorAll(selector)].filter((v) => v.videoWidth > 0 && v.currentTime > 0).length;
+      if (playing > 0 && entry.firstAt === null) entry.firstAt = now();
+      if (playing < count) return;
+      entry.playingAt = now();
+      clearInterval(timer);
+    }, 5);
+  };
   const watchChannel = (channel) => {
     const entry = { label: channel.label, openedAt: null };
     record.channels.push(entry);
@@ -40,8 +53,12 @@ export const RECORDER = `(() => {
   window.RTCPeerConnection = BenchPeerConnection;
   if (navigator.mediaDevices) {
     const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-    navigator.mediaDevices.getUserMedia = (constraints) =>
-      getUserMedia({ ...constraints, video: constraints && constraints.video ? { width: 320, height: 240, frameRate: 15 } : false });
+    navigator.mediaDevices.getUserMedia = (constraints) => {
+      const entry = { requestedAt: now(), gotAt: null };
+      record.media.push(entry);
+      return getUserMedia({ ...constraints, video: constraints && constraints.video ? { width: 320, height: 240, frameRate: 15 } : false })
+        .then((stream) => { entry.gotAt = now(); return stream; });
+    };
   }
 })();`;
 
@@ -49,11 +66,17 @@ export const RECORDER = `(() => {
 export interface RtcRecord {
   connections: { createdAt: number; connectedAt: number | null }[];
   channels: { label: string; openedAt: number | null }[];
+  /** When each getUserMedia was called, and when it resolved. */
+  media: { requestedAt: number; gotAt: number | null }[];
+  /** Since `__watchVideos` was called: when the first, and when `count`, videos played. */
+  videos: { startedAt: number; firstAt: number | null; playingAt: number | null } | null;
 }
 
 declare global {
   interface Window {
     __rtc: RtcRecord;
+    /** Records in `__rtc.videos`, from now, when `count` videos matching `selector` play. */
+    __watchVideos(selector: string, count: number): void;
   }
 }
 

@@ -1,7 +1,8 @@
 // The browser figures: ours beside PeerJS in one Chromium, every page its own context, inside
 // netns-run with `iceServers: []`. Pair (join → open data channel, round trip, bulk), star of
 // 1 + N (join → all connected; ours also relay through the host and recovery after the host
-// leaves: the sessions issue) and mesh of N (every page streaming to every other).
+// leaves: the sessions issue), mesh of N (every page streaming to every other) and the newest
+// member of a room (Enter → every remote video playing).
 import { joinMesh } from "../browser/mesh.js";
 import type { JoinTime } from "../browser/recorder.js";
 import {
@@ -11,6 +12,7 @@ import {
   eachBrowserTrial,
   type Library,
 } from "../browser/rig.js";
+import { enterRoom, REMOTE_VIDEOS, type RoomEntry } from "../browser/room.js";
 import { joinStar, recoverFromHostLoss, roundTrips, stream } from "../browser/star.js";
 import type { Settings } from "../lib/settings.js";
 import { quantile, spread } from "../lib/stats.js";
@@ -138,8 +140,37 @@ export async function meshFigure(rig: BrowserRig, settings: Settings["mesh"]): P
   );
   return {
     tables: [table],
-    verdicts: [connectVerdict(`mesh of ${settings.size}: join → all connected`, results)],
+    verdicts: [
+      connectVerdict(
+        `mesh of ${settings.size}: join → all connected`,
+        results,
+        `mesh of ${settings.size}: join → every pair connected with media ≤ 1.0× PeerJS`,
+      ),
+    ],
   };
+}
+
+/**
+ * The newest member of a room of `members + 1`: the members play each other's video, then one
+ * more page enters; from its Enter to every remote video playing on it (issue 18, median of 10).
+ */
+export async function roomFigure(rig: BrowserRig, settings: Settings["room4"]): Promise<FigureOutput> {
+  const size = settings.members + 1;
+  const results = await eachBrowserTrial(
+    rig,
+    `room of ${size}`,
+    settings.trials,
+    async (library, pages, progress) => {
+      const entry = await enterRoom(rig, library, pages, settings.members, settings.settleMs);
+      progress(
+        `members formed the room in ${(entry.setUpMs / 1000).toFixed(1)} s; the ${ordinal(size)} entered: ` +
+          `camera asked ${entry.askedMs.toFixed(0)} ms, got ${entry.cameraMs.toFixed(0)} ms, 1st RTCPeerConnection ${entry.firstConnectionMs.toFixed(0)} ms, ` +
+          `${settings.members} connected ${entry.connectedMs.toFixed(0)} ms, ${settings.members} videos playing ${entry.ms.toFixed(0)} ms`,
+      );
+      return entry;
+    },
+  );
+  return { tables: [roomTable(rig, settings, results)], verdicts: [] };
 }
 
 // --- tables -------------------------------------------------------------------------------------
@@ -165,6 +196,9 @@ const STAR_SIGNALING =
   "Before its first RTCPeerConnection a client of ours opens the cable (WebSocket, `welcome`), subscribes (`confirm_subscription`) and joins; the server tells the host (`ready`), the host creates the connection and offers, and the offer reaches the client through the server: three round trips to the server. A PeerJS client opens its WebSocket (`OPEN`) and offers itself: one.";
 const MESH_SIGNALING =
   "Ours on Enter: camera and microphone, then two subscriptions one after the other (signaling, then the room, which announces the page); members greet it, the server appends each greeter's media element on its page as a Turbo Stream, and only then does it negotiate. PeerJS calls as soon as its media is there.";
+
+const ROOM_SIGNALING =
+  "Ours on Enter: camera and microphone, then two subscriptions one after the other (signaling, then the room, which announces the page); each member greets it, the server appends that member's media element on the newcomer's page (Turbo Stream), the newcomer greets back, and the member offers once that reply's element is on its page (`src/client/room/room.ts` at the time of the run): two server hops and a Turbo Stream each way before the first offer. PeerJS: camera, then an offer to every member at once.";
 
 function timeTable(
   rig: BrowserRig,
@@ -219,6 +253,57 @@ function timeTable(
             "\"to last RTCPeerConnection\": join → the slowest page's last connected RTCPeerConnection created (median): when signaling let the last link start; the rest of the figure is WebRTC (ICE, DTLS) on a machine running every page's encoders.",
           ]
         : []),
+    ],
+  };
+}
+
+const ordinal = (n: number) => `${n}${n === 1 ? "st" : n === 2 ? "nd" : n === 3 ? "rd" : "th"}`;
+
+function roomTable(rig: BrowserRig, settings: Settings["room4"], results: BrowserResults<RoomEntry>): Table {
+  const { members } = settings;
+  const size = members + 1;
+  const median = (library: Library, pick: (e: RoomEntry) => number) => {
+    const values = results.get(library)?.values.map(pick) ?? [];
+    return values.length > 0 ? quantile(values, 0.5) : undefined;
+  };
+  const theirs = median("peerjs", (e) => e.ms);
+  return {
+    title: `Browser: the ${ordinal(size)} member of a room of ${size}, Enter → all ${members} remote videos playing`,
+    headers: [
+      "client",
+      "median ms",
+      "p90 ms",
+      "min–max ms",
+      "vs PeerJS",
+      "camera ms",
+      "to 1st RTCPeerConnection ms",
+      `${members} connected ms`,
+      "1st video ms",
+      "trials",
+    ],
+    rows: [...results].map(([library, { values, errors }]) => {
+      const ms = values.map((e) => e.ms);
+      const ours = median(library, (e) => e.ms);
+      const part = (pick: (e: RoomEntry) => number) => fixed(median(library, pick), 0);
+      return [
+        rig.label(library),
+        fixed(ours, 0),
+        ms.length >= 3 ? fixed(quantile(ms, 0.9), 0) : "–",
+        ms.length > 0 ? `${Math.min(...ms).toFixed(0)}–${Math.max(...ms).toFixed(0)}` : "–",
+        ratio(ours, theirs),
+        part((e) => e.cameraMs),
+        part((e) => e.firstConnectionMs),
+        part((e) => e.connectedMs),
+        part((e) => e.firstVideoMs),
+        `${values.length} of ${values.length + errors.length}`,
+      ];
+    }),
+    notes: [
+      `${settings.trials} trial(s) per client, interleaved; fresh pages, room and ids each. ${members} members join at one instant and play each other's video (camera and microphone, fake, 320x240 at 15 fps); after ${settings.settleMs} ms more the ${ordinal(size)} page, loaded beforehand, enters.`,
+      `Ours: the demo's video room (\`/rooms/ID\`); the ${ordinal(size)} page's Turbo stream sources are connected before its Enter is clicked. PeerJS: every id registered with PeerServer first; the members \`call\` each other, then the ${ordinal(size)} Peer gets its camera and microphone and \`call\`s the ${members}, who answer with theirs. Its page shows each stream as the room does.`,
+      `Time on the ${ordinal(size)} page's clock, from the click (PeerJS: the call to get media) to every remote \`<video>\` (\`${REMOTE_VIDEOS}\`) having \`videoWidth > 0\` and \`currentTime > 0\` (polled every 5 ms in the page). Medians of the parts: camera = getUserMedia resolved; to 1st RTCPeerConnection = the signaling before WebRTC starts; ${members} connected = a connection to every member \`connected\`; 1st video = the first remote video playing.`,
+      ROOM_SIGNALING,
+      ...browserFailureNotes(rig, results),
     ],
   };
 }
@@ -306,10 +391,14 @@ function recoveryTable(rows: [number, BrowserResults<{ ms: number; noticedMs: nu
   };
 }
 
-function connectVerdict(what: string, results: BrowserResults<JoinTime>): Verdict {
+/** Ours no slower than PeerJS (median); `goal` words it otherwise than "no slower than PeerJS to connect, <what>". */
+function connectVerdict(
+  what: string,
+  results: BrowserResults<JoinTime>,
+  goal = `${CONNECT_GOAL}, ${what}`,
+): Verdict {
   const ours = medianOf(results, "ours");
   const theirs = medianOf(results, "peerjs");
-  const goal = `${CONNECT_GOAL}, ${what}`;
   if (ours === undefined || theirs === undefined)
     return { goal, met: undefined, detail: "not measured (ours or PeerJS missing or failed)" };
   const signaling = (library: Library) =>

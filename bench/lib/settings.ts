@@ -1,9 +1,19 @@
 import { SERVER_KINDS, type ServerKind } from "../kinds.js";
 
-export const FIGURES = ["relay", "fanout", "memory", "accept", "pair", "star", "mesh", "node_crash"] as const;
+export const FIGURES = [
+  "relay",
+  "fanout",
+  "memory",
+  "accept",
+  "pair",
+  "star",
+  "mesh",
+  "room4",
+  "node_crash",
+] as const;
 export type Figure = (typeof FIGURES)[number];
 /** The figures measured in Chromium (ours beside PeerJS), after the signaling-server ones. */
-export const BROWSER_FIGURES: readonly Figure[] = ["pair", "star", "mesh"];
+export const BROWSER_FIGURES: readonly Figure[] = ["pair", "star", "mesh", "room4"];
 
 /** Everything a run measures and how long, from the command line. Quick mode fits in about three minutes. */
 export interface Settings {
@@ -24,6 +34,12 @@ export interface Settings {
   star: { sizes: number[]; trials: number[]; relayMessages: number };
   mesh: { trials: number; size: number };
   /**
+   * `members` pages play each other's video; `settleMs` later one more page enters: its Enter → all
+   * `members` remote videos playing (issue 18: the 4th of a room of 4, median of 10).
+   * Also written to bench/results/room4.md.
+   */
+  room4: { trials: number; members: number; settleMs: number };
+  /**
    * Two demo processes sharing one redis-server, a host on node B and `clients` on node A: trials of
    * node B killed (with the host's page) interleaved with trials of the host's page closed alone.
    * A trial not recovered within `deadlineMs` is a failure. Written to bench/results/node_crash.md.
@@ -34,15 +50,16 @@ export interface Settings {
 }
 
 export const USAGE = `usage: npm run bench -- [options]
-  --quick               short windows and fewer trials (about 80 s, plus 1.5 min of node_crash)
-  --trials=N            trials per figure (default 5, memory 3, pair, star and node_crash 10;
-                        quick: pair and node_crash 3, others 1)
+  --quick               short windows and fewer trials (about 80 s, plus 1.5 min each of room4
+                        and node_crash)
+  --trials=N            trials per figure (default 5, memory 3, pair, star, room4 and node_crash
+                        10; quick: pair, room4 and node_crash 3, others 1)
   --window=MS           measured window of the relay figure (default 10000, quick 1500)
   --servers=a,b         subset of ${SERVER_KINDS.join(",")}
   --figures=a,b         subset of ${FIGURES.join(",")}
-  --write / --no-write  rewrite bench/RESULTS.md, and results/node_crash.md when that figure ran
-                        (default: full runs write, quick runs do not; --figures=node_crash alone
-                        leaves RESULTS.md as it was)
+  --write / --no-write  rewrite bench/RESULTS.md, and results/node_crash.md or results/room4.md
+                        when that figure ran (default: full runs write, quick runs do not; a run
+                        of --figures=node_crash and/or room4 only leaves RESULTS.md as it was)
   --profile             --cpu-prof every server process into bench/profiles/
   --help`;
 
@@ -98,6 +115,7 @@ export function parseSettings(args: string[]): Settings | "help" {
       relayMessages: quick ? 200 : 1000,
     },
     mesh: { trials: trials ?? (quick ? 1 : 5), size: 6 },
+    room4: { trials: trials ?? (quick ? 3 : 10), members: 3, settleMs: 1000 },
     nodeCrash: { trials: trials ?? (quick ? 3 : 10), clients: 3, deadlineMs: 60_000 },
     args,
   };

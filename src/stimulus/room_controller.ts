@@ -20,7 +20,13 @@ import type { VideoCapOptions } from "../protocol/room_messages.js";
  * </section>
  */
 export class RoomController extends Controller<HTMLElement> {
-  static override values = { clientId: String, token: String, iceServers: Array, videoCaps: Object };
+  static override values = {
+    clientId: String,
+    token: String,
+    iceServers: Array,
+    iceTransportPolicy: String,
+    videoCaps: Object,
+  };
   static override targets = ["localVideo", "enter", "controls", "mute", "camera", "share", "error"];
   /**
    * Options every room this controller enters starts with, before its values: a seam for apps and
@@ -31,6 +37,8 @@ export class RoomController extends Controller<HTMLElement> {
   declare readonly clientIdValue: string;
   declare readonly tokenValue: string;
   declare readonly iceServersValue: RTCIceServer[];
+  /** `all` or `relay` (`data-room-ice-transport-policy-value`); empty: the browser's default. */
+  declare readonly iceTransportPolicyValue: string;
   /** `capAbove`, `videoUplinkBps`, `scaleResolutionDownBy` (`data-room-video-caps-value`, JSON). */
   declare readonly videoCapsValue: VideoCapOptions;
   declare readonly localVideoTarget: HTMLVideoElement;
@@ -46,6 +54,9 @@ export class RoomController extends Controller<HTMLElement> {
 
   room: Room | null = null;
   readonly #videos = new Map<string, HTMLVideoElement>();
+  // A member's offer leaves with its greeting, so its stream and state can come before its element.
+  readonly #streams = new Map<string, MediaStream>();
+  readonly #states = new Map<string, RTCPeerConnectionState>();
 
   /** Leaves the room when the element goes away. */
   override disconnect(): void {
@@ -63,13 +74,23 @@ export class RoomController extends Controller<HTMLElement> {
       clientId: this.clientIdValue,
       token: this.tokenValue,
       iceServers: this.iceServersValue,
+      ...(this.iceTransportPolicyValue === "relay" || this.iceTransportPolicyValue === "all"
+        ? { iceTransportPolicy: this.iceTransportPolicyValue }
+        : {}),
     });
     this.room = room;
     room.on("stream", ({ clientId, stream }) => {
-      const video = this.#videos.get(clientId);
-      if (video && video.srcObject !== stream) video.srcObject = stream;
+      this.#streams.set(clientId, stream);
+      this.#show(clientId);
     });
-    room.on("peer-state", ({ clientId, state }) => this.#showPeerState(clientId, state));
+    room.on("peer-state", ({ clientId, state }) => {
+      this.#states.set(clientId, state);
+      this.#show(clientId);
+    });
+    room.on("peer-closed", ({ clientId }) => {
+      this.#streams.delete(clientId);
+      this.#states.delete(clientId);
+    });
     room.on("error", ({ clientId, error }) => this.#failed(error, clientId));
     try {
       await streamSourcesConnected(this.element);
@@ -91,6 +112,7 @@ export class RoomController extends Controller<HTMLElement> {
     const { clientId, reply, video } = event.detail;
     if (video) this.#videos.set(clientId, video);
     this.room?.mediumConnected(clientId, { reply });
+    this.#show(clientId);
   }
 
   /** `p2p:medium-disconnected->room#mediumDisconnected`: closes the link to the member who left. */
@@ -135,6 +157,8 @@ export class RoomController extends Controller<HTMLElement> {
     this.localVideoTarget.srcObject = null;
     for (const medium of this.element.querySelectorAll("#media [id^='medium_']")) medium.remove();
     this.#videos.clear();
+    this.#streams.clear();
+    this.#states.clear();
     this.#showEntered(false);
     dispatchP2pEvent(this.element, "p2p:room-left", { clientId: this.clientIdValue });
   }
@@ -152,10 +176,17 @@ export class RoomController extends Controller<HTMLElement> {
     this.errorTarget.hidden = !error;
   }
 
-  /** `data-peer-state` on the member's `#medium_<id>` element, and its `.peer-state` text. */
-  #showPeerState(clientId: string, state: RTCPeerConnectionState): void {
+  /**
+   * Shows what is known of a member on its `#medium_<id>` element, once both exist: its stream in
+   * the video, its link state as `data-peer-state` and the `.peer-state` text.
+   */
+  #show(clientId: string): void {
+    const video = this.#videos.get(clientId);
+    const stream = this.#streams.get(clientId);
+    if (video && stream && video.srcObject !== stream) video.srcObject = stream;
+    const state = this.#states.get(clientId);
     const medium = this.element.querySelector<HTMLElement>(`#medium_${CSS.escape(clientId)}`);
-    if (!medium) return;
+    if (!medium || !state) return;
     medium.dataset.peerState = state;
     const label = medium.querySelector(".peer-state");
     if (label) label.textContent = state;

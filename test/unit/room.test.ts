@@ -181,23 +181,33 @@ describe("Room", () => {
     assert.equal(pcs.length, 1, "a second connect of the same element is ignored");
   });
 
-  test("as a member: prepares its offer when it greets, and sends it once the newcomer greets back", async () => {
+  test("as a member with the smaller id: offers as it greets, before the newcomer greets back", async () => {
     const { room, presence, signaling, pcs } = await enteredRoom("b");
     presence.received({ type: "joined", from: "c" });
     assert.equal(room.negotiations.get("c")!.polite, true);
+    assert.equal(pcs[0]!.senders.length, 2, "streaming to the newcomer starts at once");
+    await until(() => descriptions(signaling).includes("offer"), "the offer sent");
+    room.mediumConnected("c", { reply: true });
+    assert.equal(pcs.length, 1, "the newcomer's element finds the connection made");
+    assert.deepEqual(performed(presence), [{ action: "greet", to: "c" }], "a member does not greet back");
+  });
+
+  test("as a member with the larger id: prepares its offer as it greets, and holds it until the newcomer greets back", async () => {
+    const { room, presence, signaling, pcs } = await enteredRoom("b");
+    presence.received({ type: "joined", from: "a" });
+    assert.equal(room.negotiations.get("a")!.polite, true);
     assert.equal(pcs[0]!.senders.length, 2, "streaming to the newcomer is prepared at once");
     await until(() => pcs[0]!.signalingState === "have-local-offer", "the offer made");
     pcs[0]!.gather({ candidate: "candidate:1", sdpMid: "0" });
     await turns(5);
     assert.deepEqual(performed(signaling), [], "nothing is sent before the newcomer greets back");
-    room.mediumConnected("c", { reply: true });
+    room.mediumConnected("a", { reply: true });
     assert.equal(pcs.length, 1, "the prepared connection is the one used");
     assert.deepEqual(
       performed(signaling).map((s) => (s.description ? "offer" : "candidate")),
       ["offer", "candidate"],
       "the offer, then its candidate, once the newcomer's element connected",
     );
-    assert.deepEqual(performed(presence), [{ action: "greet", to: "c" }], "a member does not greet back");
   });
 
   test("breaks a mutual greeting by client id: the smaller id offers politely, the other answers", async () => {

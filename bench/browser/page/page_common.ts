@@ -63,6 +63,11 @@ export interface JoinPlan {
   call?: string[];
   /** Get camera and microphone on join (PeerJS mesh). */
   media?: boolean;
+  /**
+   * Show the local stream and each remote one in `#media`, a remote one as the demo room does
+   * (`<div id="medium_<id>"><video autoplay playsinline>`): the room figure (PeerJS).
+   */
+  show?: boolean;
 }
 
 export interface BenchPage {

@@ -1,6 +1,7 @@
 // The bench page for PeerJS: `peerjs.min.js` (served from node_modules) defines `window.Peer`;
 // `bench.join(at, plan)` creates the Peer at the scheduled instant, against the local PeerServer,
-// with `config: { iceServers: [] }`. The host echoes `ping:` strings back to their sender.
+// with `config: { iceServers: [] }`. The host echoes `ping:` strings back to their sender. With
+// `show`, streams play in `#media` as in the demo room (the room figure's end condition).
 import type { DataConnection, Peer as PeerClass } from "peerjs";
 import {
   type BenchPage,
@@ -26,10 +27,13 @@ export interface PeerjsPage extends BenchPage {
    * hold their cable socket before Enter is clicked. A star's pages create theirs on join.
    */
   register(plan: JoinPlan): void;
+  /** `join` now, no scheduling: the 4th member of a room gets its media and calls the others. */
+  joinNow(plan: JoinPlan): Promise<void>;
 }
 
 const connections = new Map<string, DataConnection>();
 let peer: PeerClass | undefined;
+let show = false;
 let startMedia: (stream: Promise<MediaStream>) => void = () => {};
 let markOpen: () => void = () => {};
 // PeerJS's socket drops (silently) what is sent after it has an id and before the WebSocket is
@@ -48,6 +52,7 @@ const page: PeerjsPage = {
   tally: new Map<string, Tally>(),
   openAt: null,
   register(plan) {
+    show = plan.show === true;
     peer = new window.Peer(plan.id, {
       host: "127.0.0.1",
       port: plan.port!,
@@ -64,19 +69,25 @@ const page: PeerjsPage = {
     peer.on("error", (error) => page.errors.push(`${error.type}: ${error.message}`));
     peer.on("connection", adopt);
     // A call can arrive while this page still waits for its camera: answer once it has it.
-    peer.on("call", (call) => void media.then((stream) => call.answer(stream)));
+    peer.on("call", (call) => {
+      call.on("stream", (remote) => showStream(call.peer, remote));
+      void media.then((stream) => call.answer(stream));
+    });
   },
   join(at, plan) {
-    setTimeout(async () => {
-      if (!peer) page.register(plan);
-      await open;
-      if (plan.media) {
-        startMedia(navigator.mediaDevices.getUserMedia({ video: true, audio: true }));
-        const stream = await media;
-        for (const id of plan.call ?? []) peer!.call(id, stream);
-      }
-      for (const id of plan.connect ?? []) adopt(peer!.connect(id, { reliable: true }));
-    }, at - now());
+    setTimeout(() => void page.joinNow(plan), at - now());
+  },
+  async joinNow(plan) {
+    if (!peer) page.register(plan);
+    await open;
+    if (plan.media) {
+      startMedia(navigator.mediaDevices.getUserMedia({ video: true, audio: true }));
+      const stream = await media;
+      showStream(null, stream);
+      for (const id of plan.call ?? [])
+        peer!.call(id, stream).on("stream", (remote) => showStream(id, remote));
+    }
+    for (const id of plan.connect ?? []) adopt(peer!.connect(id, { reliable: true }));
   },
   roundTrips: (count) => echoes.run(count, (value) => void only().send(value)),
   async sendMany(count, bytes) {
@@ -113,6 +124,35 @@ function adopt(connection: DataConnection): void {
     if (typeof data !== "string" || echoes.arrived(data)) return;
     if (data.startsWith("ping:")) void connection.send(data);
   });
+}
+
+/**
+ * With `show`: plays `stream` in `#media`, the local one muted, a remote one in `#medium_<id>`
+ * (PeerJS fires `stream` once per track: the second finds the element). Laid out as the room.
+ */
+function showStream(id: string | null, stream: MediaStream): void {
+  if (!show) return;
+  let media = document.getElementById("media");
+  if (!media) {
+    media = document.createElement("div");
+    media.id = "media";
+    media.style.cssText = "display: grid; grid-template-columns: repeat(auto-fill, minmax(16rem, 1fr));";
+    document.body.append(media);
+  }
+  const key = id === null ? "local" : `medium_${id}`;
+  let video = document.querySelector<HTMLVideoElement>(`#${CSS.escape(key)} video`);
+  if (!video) {
+    const medium = document.createElement("div");
+    medium.id = key;
+    video = document.createElement("video");
+    video.autoplay = true;
+    video.playsInline = true;
+    video.muted = id === null;
+    video.style.cssText = "width: 100%; aspect-ratio: 4 / 3;";
+    medium.append(video);
+    media.append(medium);
+  }
+  if (video.srcObject !== stream) video.srcObject = stream;
 }
 
 /** The one connection of a star client (to its host). */

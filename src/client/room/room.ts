@@ -30,6 +30,8 @@ export interface RoomOptions extends LocalMediaOptions, VideoCapOptions {
   createConsumer?: () => CableConsumer;
   /** Default `[]`: STUN and TURN are the deployer's choice. */
   iceServers?: RTCIceServer[];
+  /** `relay` connects through TURN only. Default the browser's (`all`). */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   /** Default `new RTCPeerConnection(configuration)`: a seam for tests. */
   createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
   maxRetries?: number;
@@ -125,18 +127,19 @@ export class Room {
     this.#entering = entering;
     const { signal } = entering;
     try {
+      // The socket and the signaling subscription come up while the browser asks for the camera;
+      // presence (which announces this client) waits for both: a greeting finds us ready to stream.
+      const media = this.media.start();
       const consumer = this.#options.consumer ?? this.#makeConsumer();
       const logger = this.#logger;
       const token = this.#options.token;
-      // The socket and the signaling subscription come up while the browser asks for the camera;
-      // presence (which announces this client) waits for both: a greeting finds us ready to stream.
       this.#signaller = new Signaller({
         consumer,
         token,
         logger,
         signalled: (from, signal) => this.#signalled(from, signal),
       });
-      const [stream] = await abortable(Promise.all([this.media.start(), this.#signaller.ready]), signal);
+      const [stream] = await abortable(Promise.all([media, this.#signaller.ready]), signal);
       this.#presence = new RoomPresence({
         consumer,
         token,
@@ -266,15 +269,20 @@ export class Room {
   }
 
   /**
-   * A member that greeted a newcomer will offer to it once the newcomer greets back (seed step 6).
-   * It makes that offer now, while the greetings travel, and holds it (and its ICE candidates) until
-   * the newcomer's element connects: on a busy machine making an offer takes as long as a round
-   * trip, and this takes it off the path. Signals from the newcomer wait until then too.
+   * A member that greeted a newcomer offers to it (seed step 6), and makes that offer now, while
+   * the greetings travel: on a busy machine making an offer takes as long as a round trip. With the
+   * smaller client id it offers whatever the newcomer does (greets back, or greeted us too: the tie
+   * is ours), so the offer leaves at once; the newcomer holds it until our element is on its page.
+   * With the larger id a greeting of the newcomer's own would make us the answering side: the offer
+   * (and its candidates) waits for the reply, and signals from the newcomer wait with it.
    */
   #prepare(clientId: string): void {
-    this.#prepared.add(clientId);
-    this.#unsent.open(clientId);
+    if (clientId < this.clientId) {
+      this.#prepared.add(clientId);
+      this.#unsent.open(clientId);
+    }
     this.#stream(this.#negotiate(clientId, true));
+    this.#capVideo();
   }
 
   #negotiate(clientId: string, offers: boolean): PerfectNegotiation {
@@ -283,7 +291,10 @@ export class Room {
       send: (signal) => {
         if (!this.#unsent.hold(clientId, signal)) this.#signaller?.send(clientId, signal);
       },
-      configuration: { iceServers: this.#options.iceServers ?? [] },
+      configuration: {
+        iceServers: this.#options.iceServers ?? [],
+        ...(this.#options.iceTransportPolicy ? { iceTransportPolicy: this.#options.iceTransportPolicy } : {}),
+      },
       createPeerConnection: this.#options.createPeerConnection,
       maxRetries: this.#options.maxRetries,
       // Seed step 7, at the first negotiation activity: the tracks take the offer's transceivers.
