@@ -6,6 +6,7 @@
 //   browser (the /browser bundle entry)   demo (the app `p2p-streams-channel demo` serves)
 //   stimulus                              server (the /server entry, adapters, metrics, loggers)
 //   client, testing                       channels
+//   node (the /node entry: client code in Node, used by the cli's `join`)
 //                                         html
 //                                         identity
 //                                         cable
@@ -197,9 +198,18 @@ module.exports = {
     layer(
       "cli-imports-no-browser-code",
       "^src/cli/",
-      "^src/(protocol|redis|pubsub|store|cable|identity|html|channels|server|cli)/|^src/demo/(?!client/)",
-      "src/cli/ sits on top of the server side: it imports the server layers and the demo app, never " +
-        "browser code.",
+      "^src/(protocol|redis|pubsub|store|cable|identity|html|channels|server|node|cli)/|^src/demo/(?!client/)",
+      "src/cli/ sits on top of the server side: it imports the server layers, the demo app and the " +
+        "/node entry (for `join`), never browser code directly.",
+    ),
+
+    // ── node peers ────────────────────────────────────────────────────────────
+    layer(
+      "node-peer-imports-only-client",
+      "^src/node/",
+      "^src/(protocol|client|node)/",
+      "src/node/ (the /node entry) runs the browser's session client in Node on ws and a WebRTC " +
+        "module: it imports only src/protocol/, src/client/ and itself, never a server folder.",
     ),
   ],
   options: {

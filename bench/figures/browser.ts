@@ -195,10 +195,10 @@ const medianOf = (results: BrowserResults<JoinTime>, library: Library, pick = (t
 const STAR_SIGNALING =
   "Before its first RTCPeerConnection a client of ours opens the cable (WebSocket, `welcome`), subscribes (`confirm_subscription`) and joins; the server tells the host (`ready`), the host creates the connection and offers, and the offer reaches the client through the server: three round trips to the server. A PeerJS client opens its WebSocket (`OPEN`) and offers itself: one.";
 const MESH_SIGNALING =
-  "Ours on Enter: camera and microphone, then two subscriptions one after the other (signaling, then the room, which announces the page); members greet it, the server appends each greeter's media element on its page as a Turbo Stream, and only then does it negotiate. PeerJS calls as soon as its media is there.";
+  "Ours on Enter: camera and microphone while the signaling subscription comes up, then the room subscription (which announces the page); members greet it and the server appends each greeter's media element on its page as a Turbo Stream. A member with the smaller id sends its offer with its greeting (the other side holds it until the element is there); each pair negotiates once, the answering side's tracks riding its answer. PeerJS calls as soon as its media is there.";
 
 const ROOM_SIGNALING =
-  "Ours on Enter: camera and microphone, then two subscriptions one after the other (signaling, then the room, which announces the page); each member greets it, the server appends that member's media element on the newcomer's page (Turbo Stream), the newcomer greets back, and the member offers once that reply's element is on its page (`src/client/room/room.ts` at the time of the run): two server hops and a Turbo Stream each way before the first offer. PeerJS: camera, then an offer to every member at once.";
+  "Ours on Enter: camera and microphone while the signaling subscription comes up, then the room subscription (which announces the page); each member greets it and makes its offer at once: with the smaller id it sends it with the greeting, with the larger one it holds it until the newcomer greets back. The newcomer answers once the member's media element (Turbo Stream) is on its page, its tracks riding the answer: one negotiation per pair. PeerJS: camera, then an offer to every member at once.";
 
 function timeTable(
   rig: BrowserRig,

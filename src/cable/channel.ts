@@ -7,6 +7,7 @@ import type {
   ConnectionHandle,
   SubscriptionState,
 } from "./channel_context.js";
+import type { HistoryRequest } from "./ext_protocol.js";
 import { quote } from "./protocol.js";
 import { Subscription } from "./subscription.js";
 
@@ -38,6 +39,16 @@ export interface ChannelDriver {
   close(channel: Channel, cause: CloseCause): Promise<CloseFailure[]>;
   /** Sends `{type:"error", reason, message}` on the channel's identifier (refused actions, rate limits). */
   transmitError(channel: Channel, reason: string, message: string): void;
+  // ── extended protocol ──
+  /** Rebuilds a subscription of a session restored from another process: `restored(streams)`, not `subscribed`. */
+  restore(channel: Channel, streams: readonly string[]): Promise<boolean>;
+  /** The streams the channel forwards, for the session record. */
+  streams(channel: Channel): string[];
+  /** Holds broadcasts (the socket is away) until `release`. */
+  hold(channel: Channel): void;
+  release(channel: Channel): void;
+  /** Replays history after the client's positions; false when it cannot all be given. */
+  history(channel: Channel, request: HistoryRequest): Promise<boolean>;
 }
 
 /** The one driver of every channel, filled in by `Channel`'s static block: only that reaches its privates. */
@@ -120,6 +131,17 @@ export abstract class Channel {
   /** Called once when the client unsubscribes, its socket closes, or right after a rejection. */
   protected unsubscribed(): void | Promise<void> {}
 
+  /**
+   * Called instead of `subscribed` when a client of the extended protocol restores its session on
+   * this process after it began on another one (`CableServerOptions.sessionStore`): `streams` are
+   * the streams the subscription forwarded there. The default forwards each again. A channel that
+   * keeps per-subscription state (stream callbacks, timers) overrides it to rebuild that state.
+   * On the process where the session began, nothing runs on a restore: the channel lives on.
+   */
+  protected async restored(streams: readonly string[]): Promise<void> {
+    for (const stream of streams) await this.streamFrom(stream);
+  }
+
   // ── commands, for subclasses to use ──────────────────────────────────
 
   /**
@@ -181,6 +203,11 @@ export abstract class Channel {
       confirmed: (channel) => channel.#subscription.confirmed(),
       close: (channel, cause) => channel.#subscription.close(cause, () => channel.unsubscribed()),
       transmitError: (channel, reason, message) => channel.transmitError(reason, message),
+      restore: (channel, streams) => channel.#subscription.restore(() => channel.restored(streams)),
+      streams: (channel) => channel.#subscription.streams.names(),
+      hold: (channel) => channel.#subscription.hold(),
+      release: (channel) => channel.#subscription.release(),
+      history: (channel, request) => channel.#subscription.history(request),
     };
   }
 }

@@ -40,6 +40,11 @@ export interface ChannelContext {
   readonly identifier: string;
   /** The identifier's parsed fields, `channel` included. Values come from the client: validate them. */
   readonly params: Readonly<Record<string, unknown>>;
+  /**
+   * Whether the socket speaks the extended protocol (`actioncable-v1-ext-json`): broadcasts then
+   * carry their stream position, and the subscription outlives a socket that drops (see `restored`).
+   */
+  readonly extended?: boolean;
 }
 
 /** Where a subscription is: `pending` until `subscribed` resolves, then `confirmed` or `rejected`, and `closed` at the end. */
@@ -47,10 +52,12 @@ export type SubscriptionState = "pending" | "confirmed" | "rejected" | "closed";
 
 /**
  * Why a subscription closed: the client sent `unsubscribe` (a deliberate leave), its socket
- * `disconnect`ed (closed by either side, or lost: the client may come back), or the
- * subscription was `rejected`.
+ * `disconnect`ed (closed by either side, or lost: the client may come back; on the extended
+ * protocol, once its session expired unrestored), the subscription was `rejected`, or its
+ * session was restored on another server process (`moved`: the subscriber is not gone, only this
+ * process's copy of the subscription is).
  */
-export type CloseCause = "unsubscribe" | "disconnect" | "rejected";
+export type CloseCause = "unsubscribe" | "disconnect" | "rejected" | "moved";
 
 /** A step of closing a subscription that failed: `unsubscribed` threw, or one stream's pub/sub stop rejected. */
 export interface CloseFailure {

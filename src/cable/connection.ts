@@ -2,9 +2,12 @@ import type { IncomingMessage } from "node:http";
 import type { WebSocket } from "ws";
 import { Reasons } from "../protocol/errors.js";
 import { ANONYMOUS, type Authenticate, authenticateWithin } from "./authentication.js";
+import { CableSession, restoreSid } from "./cable_session.js";
 import type { ConnectionHandle, Identity } from "./channel_context.js";
 import { CommandQueue } from "./command_queue.js";
-import { disconnectFrame, readFrame, WELCOME } from "./protocol.js";
+import { type ExtCommand, extWelcomeFrame, PONG, parseExtCommand } from "./ext_protocol.js";
+import { type Command, disconnectFrame, EXT_PROTOCOL, type Frame, readFrame, WELCOME } from "./protocol.js";
+import type { SessionParking } from "./session_parking.js";
 import { Subscriptions, type SubscriptionsHost } from "./subscriptions.js";
 import { type RateLimits, Throttle } from "./throttle.js";
 
@@ -15,6 +18,10 @@ export interface ConnectionHost extends SubscriptionsHost, RateLimits {
   /** How long `authenticate` may take before the socket is refused as `unauthorized`. */
   readonly authenticateTimeoutMs: number;
   readonly authenticate: Authenticate;
+  /** Sessions of extended-protocol sockets waiting for a restore. */
+  readonly parking: SessionParking;
+  /** How long a restored subscription holds broadcasts for the client's `history` request. */
+  readonly historyWaitMs: number;
   closed(connection: Connection): void;
 }
 
@@ -35,10 +42,13 @@ export class Connection implements ConnectionHandle {
 
   readonly #socket: WebSocket;
   readonly #host: ConnectionHost;
-  readonly #subscriptions: Subscriptions;
+  #subscriptions: Subscriptions;
+  /** Extended protocol only: the session the socket carries, which may outlive it. */
+  #session: CableSession | undefined;
   readonly #queue: CommandQueue;
   readonly #throttle: Throttle | undefined;
   #closing = false;
+  #abandoned = false;
   #closeReason: string | undefined;
   /** Ends a pending `authenticate` wait at once, when the socket closes under it. */
   #stopAuthenticating: (() => void) | undefined;
@@ -46,7 +56,6 @@ export class Connection implements ConnectionHandle {
   constructor(socket: WebSocket, request: IncomingMessage, host: ConnectionHost) {
     this.#socket = socket;
     this.#host = host;
-    this.#subscriptions = new Subscriptions(this, host);
     this.#queue = new CommandQueue(host.logger, this.id);
     this.#throttle = Throttle.of(host, this.id);
     this.request = {
@@ -54,6 +63,12 @@ export class Connection implements ConnectionHandle {
       origin: request.headers.origin,
       address: request.socket.remoteAddress,
     };
+    if (socket.protocol === EXT_PROTOCOL) {
+      this.#session = new CableSession(this, host);
+      this.#subscriptions = this.#session.subscriptions;
+    } else {
+      this.#subscriptions = new Subscriptions(this, host);
+    }
     // Frames that arrive before `welcome` wait in the queue behind authentication. The task is
     // built in its own scope: a closure here would keep the upgrade request alive with the socket.
     this.#queue.enqueue(this.#opener(request));
@@ -127,6 +142,7 @@ export class Connection implements ConnectionHandle {
   /** Ends the socket at once and tears down without waiting for the queue: the server's close deadline. */
   abandon(): void {
     this.#closing = true;
+    this.#abandoned = true;
     this.#socket.terminate();
     void this.#teardown();
   }
@@ -135,13 +151,13 @@ export class Connection implements ConnectionHandle {
 
   #received(data: Buffer, isBinary: boolean): void {
     if (this.#closing) return;
-    const { logger, observer, maxMessageBytes } = this.#host;
+    const { logger, observer } = this.#host;
     observer.messageReceived(this, data.length);
     if (this.#throttle && !this.#throttle.admit()) {
       this.#dropped(this.#throttle, data, isBinary);
       return;
     }
-    const frame = readFrame(data, isBinary, maxMessageBytes);
+    const frame = this.#read(data, isBinary);
     switch (frame.kind) {
       case "binary":
         logger.warn("binary frame dropped", { connection: this.id, bytes: data.length });
@@ -153,9 +169,20 @@ export class Connection implements ConnectionHandle {
       case "invalid":
         logger.warn("invalid frame dropped", { connection: this.id, error: frame.error });
         return;
-      case "command":
-        this.#queue.enqueue(() => this.#subscriptions.run(frame.command));
+      case "command": {
+        const command = frame.command;
+        if (command.command === "pong") return; // an ext client's answer to `ping`: it is alive
+        if (command.command === "ping") this.sendRaw(PONG);
+        else this.#queue.enqueue(() => this.#subscriptions.run(command));
+      }
     }
+  }
+
+  #read(data: Buffer, isBinary: boolean): Frame<ExtCommand> {
+    const max = this.#host.maxMessageBytes;
+    return this.#session
+      ? readFrame(data, isBinary, max, parseExtCommand)
+      : readFrame<Command>(data, isBinary, max);
   }
 
   /** A frame over the rate: answered with `rate_limited` on its identifier, if it has one, in turn. */
@@ -164,10 +191,11 @@ export class Connection implements ConnectionHandle {
       this.disconnect(Reasons.rateLimited, true);
       return;
     }
-    const frame = readFrame(data, isBinary, this.#host.maxMessageBytes);
-    if (frame.kind !== "command") return;
-    const message = throttle.message(frame.command.command);
-    this.#queue.enqueue(() => this.#subscriptions.rateLimited(frame.command, message));
+    const frame = this.#read(data, isBinary);
+    if (frame.kind !== "command" || !("identifier" in frame.command)) return;
+    const command = frame.command;
+    const message = throttle.message(command.command);
+    this.#queue.enqueue(() => this.#subscriptions.rateLimited(command, message));
   }
 
   #opener(request: IncomingMessage): () => Promise<void> {
@@ -175,6 +203,8 @@ export class Connection implements ConnectionHandle {
   }
 
   async #open(request: IncomingMessage): Promise<void> {
+    const sid = this.#session && restoreSid(request);
+    if (sid && (await this.#restore(sid))) return;
     const { authenticate, authenticateTimeoutMs: timeoutMs, logger } = this.#host;
     const pending = authenticateWithin(authenticate, request, { timeoutMs, logger, connection: this.id });
     this.#stopAuthenticating = pending.cancel;
@@ -189,7 +219,44 @@ export class Connection implements ConnectionHandle {
     }
     this.identity = identity;
     this.welcomed = true;
-    this.sendRaw(WELCOME);
+    const session = this.#session;
+    if (!session) {
+      this.sendRaw(WELCOME);
+      return;
+    }
+    session.identity = identity;
+    session.welcomed = true;
+    this.sendRaw(extWelcomeFrame(session.sid));
+  }
+
+  /**
+   * Restores the session `sid` names onto this socket, without `authenticate` or any channel's
+   * `subscribed`: `welcome` with `restored_ids`, then the client asks for the history it missed.
+   * False when there is no such session: the socket opens as a new one.
+   */
+  async #restore(sid: string): Promise<boolean> {
+    const host = this.#host;
+    const session = await host.parking.restore(sid, this, host);
+    if (!session) return false;
+    if (this.#closing) {
+      // Dropped again while restoring: park it again under its new id.
+      if (!host.parking.park(session)) await session.subscriptions.closeAll();
+      return true;
+    }
+    this.#session = session;
+    this.#subscriptions = session.subscriptions;
+    this.identity = session.identity;
+    this.welcomed = true;
+    session.welcomed = true;
+    const subscriptions = session.subscriptions;
+    this.sendRaw(extWelcomeFrame(session.sid, subscriptions.identifiers()));
+    subscriptions.confirmRestored();
+    // A client that does not ask for history still gets what was held, after a while.
+    setTimeout(() => {
+      if (!this.#closing) subscriptions.releaseAll();
+    }, host.historyWaitMs).unref();
+    host.logger.debug("session restored", { connection: this.id, session: session.id });
+    return true;
   }
 
   // ── teardown ─────────────────────────────────────────────────────────
@@ -201,10 +268,19 @@ export class Connection implements ConnectionHandle {
     this.#queue.enqueue(() => this.#teardown());
   }
 
-  /** Closes every subscription; the connection is released whatever fails. Runs its closes once. */
+  /**
+   * Closes every subscription; the connection is released whatever fails. Runs its closes once.
+   * An extended-protocol session whose socket dropped (no `disconnect` from us) is parked instead.
+   */
   async #teardown(): Promise<void> {
     try {
-      await this.#subscriptions.closeAll();
+      const session = this.#session;
+      const parks =
+        session?.welcomed &&
+        !this.#abandoned &&
+        this.#closeReason === undefined &&
+        this.#host.parking.park(session);
+      if (!parks) await this.#subscriptions.closeAll();
     } finally {
       this.#host.closed(this);
     }

@@ -5,6 +5,8 @@
  */
 
 export const PROTOCOL = "actioncable-v1-json";
+/** AnyCable's extended protocol (ext_protocol.ts), chosen when a client offers it. */
+export const EXT_PROTOCOL = "actioncable-v1-ext-json";
 export const UNSUPPORTED_PROTOCOL = "actioncable-unsupported";
 
 export type Command =
@@ -58,17 +60,25 @@ export function parseCommand(raw: string): ParseResult {
 }
 
 /** An inbound socket frame as the connection sees it: a command, or why it is dropped. */
-export type Frame =
-  | { kind: "command"; command: Command }
+export type Frame<C = Command> =
+  | { kind: "command"; command: C }
   | { kind: "binary" }
   | { kind: "oversize" }
   | { kind: "invalid"; error: string };
 
-/** Reads one socket frame: binary ones and those over `maxBytes` are refused before any parsing. */
-export function readFrame(data: Buffer, isBinary: boolean, maxBytes: number): Frame {
+/**
+ * Reads one socket frame: binary ones and those over `maxBytes` are refused before any parsing.
+ * `parse` is the protocol's: `parseCommand` for the plain one.
+ */
+export function readFrame<C = Command>(
+  data: Buffer,
+  isBinary: boolean,
+  maxBytes: number,
+  parse: (raw: string) => { ok: true; value: C } | { ok: false; error: string } = parseCommand as never,
+): Frame<C> {
   if (isBinary) return { kind: "binary" };
   if (data.length > maxBytes) return { kind: "oversize" };
-  const parsed = parseCommand(data.toString("utf8"));
+  const parsed = parse(data.toString("utf8"));
   return parsed.ok ? { kind: "command", command: parsed.value } : { kind: "invalid", error: parsed.error };
 }
 
@@ -126,8 +136,12 @@ export function dataFrame(identifierJson: string, payloadJson: string): string {
   return `{"identifier":${identifierJson},"message":${payloadJson}}`;
 }
 
-/** Picks the subprotocol the way Rails does: ours if offered, else the sentinel that stops the client. */
-export function selectProtocol(offered: Set<string>): string | false {
+/**
+ * Picks the subprotocol the way Rails does: ours if offered, else the sentinel that stops the
+ * client. The extended one wins when offered (and `extended` is on): only AnyCable clients offer it.
+ */
+export function selectProtocol(offered: Set<string>, extended = true): string | false {
+  if (extended && offered.has(EXT_PROTOCOL)) return EXT_PROTOCOL;
   if (offered.has(PROTOCOL)) return PROTOCOL;
   if (offered.has(UNSUPPORTED_PROTOCOL)) return UNSUPPORTED_PROTOCOL;
   return false;

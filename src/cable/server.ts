@@ -11,6 +11,7 @@ import { Connection, type ConnectionHost } from "./connection.js";
 import { ConnectionSet } from "./connection_set.js";
 import { type CableObserver, ObserverSet } from "./observer.js";
 import { type CableServerOptions, cableSettings, requireSecret } from "./server_options.js";
+import { SessionParking } from "./session_parking.js";
 import { Signer } from "./signer.js";
 import { UpgradeHandler } from "./upgrade.js";
 
@@ -38,6 +39,7 @@ export class CableServer {
   readonly #connections: ConnectionSet;
   readonly #upgrade: UpgradeHandler;
   readonly #host: ConnectionHost;
+  readonly #parking: SessionParking;
   readonly #ownsPubSub: boolean;
   readonly #closeTimeoutMs: number;
   readonly #stopTimers: () => void;
@@ -69,8 +71,15 @@ export class CableServer {
       logger: this.logger,
       broadcast: (stream, message) => this.broadcast(stream, message),
     };
+    this.#parking = new SessionParking({
+      ttlMs: settings.sessionTtlMs,
+      store: options.sessionStore,
+      pubsub: this.pubsub,
+      logger: this.logger,
+    });
     this.#host = {
       ...settings,
+      parking: this.#parking,
       cable,
       logger: this.logger,
       observer: this.#observers,
@@ -86,6 +95,7 @@ export class CableServer {
       path: settings.path,
       allowedOrigins: settings.allowedOrigins,
       maxMessageBytes: settings.maxMessageBytes,
+      extendedProtocol: settings.extendedProtocol,
       logger: this.logger,
       observer: this.#observers,
       opened: (socket, request) => this.#connections.add(new Connection(socket, request, this.#host)),
@@ -130,9 +140,15 @@ export class CableServer {
     return this.#upgrade.handle(request, socket, head);
   }
 
-  /** Publishes `message` (any JSON value; a string for Turbo) to every subscriber of `stream`. */
-  broadcast(stream: string, message: unknown): Promise<void> {
-    return this.pubsub.publish(stream, JSON.stringify(message ?? null));
+  /**
+   * Publishes `message` (any JSON value; a string for Turbo) to every subscriber of `stream`. With
+   * a pub/sub that keeps history (both built-in ones do), it is kept in the stream's history at the
+   * next offset, for extended-protocol clients that were away.
+   */
+  async broadcast(stream: string, message: unknown): Promise<void> {
+    const payload = JSON.stringify(message ?? null);
+    if (this.pubsub.publishWithHistory) await this.pubsub.publishWithHistory(stream, payload);
+    else await this.pubsub.publish(stream, payload);
   }
 
   /** The `channelName` of every registered channel class. */
@@ -165,7 +181,9 @@ export class CableServer {
       const deadline = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, this.#closeTimeoutMs);
       });
-      await Promise.race([drained, deadline]).finally(() => clearTimeout(timer));
+      await Promise.race([drained.then(() => this.#parking.closeAll()), deadline]).finally(() =>
+        clearTimeout(timer),
+      );
       this.#connections.abandonAll(this.#closeTimeoutMs, this.#host);
       this.#upgrade.close();
       if (this.#ownServer) {

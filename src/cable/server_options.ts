@@ -4,6 +4,7 @@ import type { Authenticate } from "./authentication.js";
 import type { ChannelClass } from "./channel.js";
 import type { CableObserver } from "./observer.js";
 import type { OriginPolicy } from "./origin.js";
+import type { CableSessionStore } from "./session_parking.js";
 import type { Signer } from "./signer.js";
 
 /** Everything a `CableServer` can be told; only `channels` and a secret (or `P2P_SECRET`) are needed. */
@@ -68,6 +69,25 @@ export interface CableServerOptions {
    * `teardown failed`, step `abandoned`), so a hanging `unsubscribed` cannot hold the shutdown.
    */
   closeTimeoutMs?: number;
+  /**
+   * Whether clients may pick AnyCable's extended protocol (`actioncable-v1-ext-json`: session
+   * restore, stream history). Default true. Clients of the plain protocol are served as before
+   * either way; false makes the server answer like Rails, which does not offer the extended one.
+   */
+  extendedProtocol?: boolean;
+  /**
+   * How long the session of an extended-protocol client whose socket dropped is kept for a
+   * restore, in milliseconds. Default 15000 (AnyCable keeps 300 s). Its channels stay subscribed
+   * meanwhile (a session's membership stays leased), and learn the subscriber is gone only when
+   * it expires: short enough that a host that is really gone is replaced within seconds, long
+   * enough for a Wi-Fi handover and the client's first reconnect attempts.
+   */
+  sessionTtlMs?: number;
+  /**
+   * Where sessions to restore are kept for every process (`RedisCableSessionStore`), so that a
+   * client restores on any of them. Default none: a client restores on the process it left.
+   */
+  sessionStore?: CableSessionStore;
   logger?: Logger;
   /** Told about connections, subscriptions and messages (metrics, audit). More with `observe()`. */
   observer?: CableObserver;
@@ -87,6 +107,8 @@ export const cableDefaults = {
   livenessIntervalMs: 15_000,
   authenticateTimeoutMs: 5000,
   closeTimeoutMs: 5000,
+  extendedProtocol: true,
+  sessionTtlMs: 15_000,
 } as const;
 
 /** `CableServerOptions` past the defaults and the checks: the limits and timings the server runs with. */
@@ -104,6 +126,10 @@ export interface CableSettings {
   readonly livenessIntervalMs: number;
   readonly authenticateTimeoutMs: number;
   readonly closeTimeoutMs: number;
+  readonly extendedProtocol: boolean;
+  readonly sessionTtlMs: number;
+  /** How long a restored subscription holds broadcasts for the client's `history` request. */
+  readonly historyWaitMs: number;
 }
 
 // The longest delay setTimeout keeps: beyond it, Node fires at once.
@@ -138,6 +164,9 @@ export function cableSettings(options: CableServerOptions): CableSettings {
     livenessIntervalMs: options.livenessIntervalMs ?? cableDefaults.livenessIntervalMs,
     authenticateTimeoutMs: timeout(options, "authenticateTimeoutMs", 1),
     closeTimeoutMs,
+    extendedProtocol: options.extendedProtocol ?? cableDefaults.extendedProtocol,
+    sessionTtlMs: timeout(options, "sessionTtlMs", 1),
+    historyWaitMs: 5000,
   };
 }
 
@@ -150,7 +179,11 @@ export function requireSecret(): string {
   return secret;
 }
 
-function timeout(options: CableServerOptions, name: "authenticateTimeoutMs" | "closeTimeoutMs", min: number) {
+function timeout(
+  options: CableServerOptions,
+  name: "authenticateTimeoutMs" | "closeTimeoutMs" | "sessionTtlMs",
+  min: number,
+) {
   const value = options[name] ?? cableDefaults[name];
   if (!(typeof value === "number" && value >= min && value <= MAX_TIMER_MS)) {
     throw new TypeError(

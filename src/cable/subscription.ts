@@ -1,7 +1,21 @@
 import { P2pError } from "../protocol/errors.js";
+import type { PubSubHandler, StreamPosition } from "../pubsub/adapter.js";
 import type { ChannelContext, CloseCause, CloseFailure, SubscriptionState } from "./channel_context.js";
 import { ChannelStreams } from "./channel_streams.js";
+import { type HistoryRequest, isWhisper, positionedFrame, whisperFor } from "./ext_protocol.js";
 import { dataFrame, quote } from "./protocol.js";
+
+type StreamCallback = (message: unknown) => void;
+
+/** A broadcast held while the socket is away or history is replayed (extended protocol only). */
+interface Held {
+  readonly stream: string;
+  readonly payload: string;
+  readonly position: StreamPosition | undefined;
+}
+
+/** Most broadcasts held for one subscription; older ones are dropped (history still has them). */
+const MAX_HELD = 1000;
 
 /** A rejection as `reject()` recorded it. */
 interface Rejection {
@@ -23,6 +37,13 @@ export class Subscription {
   #rejection: Rejection | undefined;
   #closeCause: CloseCause | undefined;
   #held: string[] | undefined;
+  // Extended protocol only: the last position sent per stream (to send nothing twice), the
+  // broadcasts held meanwhile, the stream callbacks (for replays), and the position of the
+  // broadcast whose callback is running (its transmits carry it).
+  #positions: Map<string, StreamPosition> | undefined;
+  #hold: Held[] | undefined;
+  #callbacks: Map<string, StreamCallback> | undefined;
+  #current: { readonly streamJson: string; readonly position: StreamPosition } | undefined;
 
   constructor(context: ChannelContext) {
     this.#context = context;
@@ -47,7 +68,10 @@ export class Subscription {
 
   /** Sends a payload (JSON text) on this identifier, or holds it until the confirm. */
   deliver(payload: string): void {
-    const frame = dataFrame(this.#identifierJson, payload);
+    const current = this.#current;
+    const frame = current
+      ? positionedFrame(this.#identifierJson, payload, current.streamJson, current.position)
+      : dataFrame(this.#identifierJson, payload);
     if (this.#state === "confirmed") this.#context.connection.send(frame);
     else if (this.#state === "pending") {
       this.#held ??= [];
@@ -62,9 +86,20 @@ export class Subscription {
       await existing;
       return;
     }
-    const handler = callback
-      ? (payload: string) => this.#runCallback(stream, callback, payload)
-      : (payload: string) => this.deliver(payload);
+    let handler: PubSubHandler;
+    if (this.#context.extended) {
+      if (callback) {
+        this.#callbacks ??= new Map();
+        this.#callbacks.set(stream, callback);
+      }
+      handler = (payload, position) => this.#receive(stream, payload, position);
+    } else {
+      const forward = callback
+        ? (payload: string) => this.#runCallback(stream, callback, payload)
+        : (payload: string) => this.deliver(payload);
+      // Whispers come from extended-protocol clients: plain subscribers get them as data too.
+      handler = (payload) => (isWhisper(payload) ? this.#whispered(payload) : forward(payload));
+    }
     const live = this.#context.cable.pubsub.subscribe(stream, handler);
     this.#streams.add(stream, live);
     await live;
@@ -110,6 +145,69 @@ export class Subscription {
   }
 
   /**
+   * Restores the subscription of a session restored from another process: runs `restored` (the
+   * channel's hook, not `subscribed`) and waits for every stream. Broadcasts are held until the
+   * client's `history` request (or `release`). The caller confirms it after `welcome`, silently.
+   */
+  async restore(restored: () => void | Promise<void>): Promise<boolean> {
+    this.hold();
+    try {
+      await restored();
+      await this.#streams.whenLive();
+      return true;
+    } catch (error) {
+      const { cable, params } = this.#context;
+      cable.logger.error("restore failed", { channel: params.channel, error: String(error) });
+      return false;
+    }
+  }
+
+  /** Holds every broadcast from now until `release`: the socket is away, or history is replayed. */
+  hold(): void {
+    this.#hold ??= [];
+  }
+
+  /** Sends what was held, each broadcast at most once (a replay may have sent it already). */
+  release(): void {
+    const held = this.#hold;
+    this.#hold = undefined;
+    if (held) for (const { stream, payload, position } of held) this.#emit(stream, payload, position);
+  }
+
+  /**
+   * Answers a `history` request: every broadcast after the client's position in each stream of
+   * this subscription (or since `since` where it has none), in order, then what arrived meanwhile.
+   * False when some could not be given (unknown epoch, too old): the client gets `reject_history`.
+   */
+  async history(request: HistoryRequest): Promise<boolean> {
+    this.hold();
+    const read = this.#context.cable.pubsub.readHistory?.bind(this.#context.cable.pubsub);
+    // The client's positions are the truth: what went to an earlier socket may never have arrived.
+    this.#positions = new Map();
+    let complete = true;
+    try {
+      for (const stream of this.#streams.names()) {
+        const known = request.streams.get(stream);
+        if (known) this.#positions.set(stream, known);
+        const cursor = known ?? (request.since === undefined ? undefined : { since: request.since });
+        if (!cursor) continue;
+        const entries = read ? await read(stream, cursor) : known ? undefined : [];
+        if (!entries) complete = false;
+        else for (const entry of entries) this.#emit(stream, entry.payload, entry.position);
+      }
+    } catch (error) {
+      this.#context.cable.logger.warn("history failed", {
+        channel: this.#context.params.channel,
+        error: String(error),
+      });
+      complete = false;
+    } finally {
+      this.release();
+    }
+    return complete;
+  }
+
+  /**
    * Runs `unsubscribed` and stops every stream, each even when another step fails. Never rejects:
    * resolves to the steps that failed. Runs once; a second call resolves to no failures.
    */
@@ -118,6 +216,7 @@ export class Subscription {
     this.#state = "closed";
     this.#closeCause = cause;
     this.#held = undefined;
+    this.#hold = undefined;
     const failures: CloseFailure[] = [];
     try {
       await unsubscribed();
@@ -129,6 +228,47 @@ export class Subscription {
     }
     if (cause === "rejected") this.#state = "rejected";
     return failures;
+  }
+
+  /** A broadcast on an extended-protocol socket: held, or sent once with its position. */
+  #receive(stream: string, payload: string, position: StreamPosition | undefined): void {
+    if (this.#state === "closed" || this.#state === "rejected") return;
+    if (isWhisper(payload)) {
+      if (!this.#hold) this.#whispered(payload);
+      return;
+    }
+    const hold = this.#hold;
+    if (!hold) {
+      this.#emit(stream, payload, position);
+      return;
+    }
+    if (hold.length >= MAX_HELD) hold.shift();
+    hold.push({ stream, payload, position });
+  }
+
+  #emit(stream: string, payload: string, position: StreamPosition | undefined): void {
+    if (position) {
+      this.#positions ??= new Map();
+      const last = this.#positions.get(stream);
+      if (last && last.epoch === position.epoch && position.offset <= last.offset) return;
+      this.#positions.set(stream, position);
+      this.#current = { streamJson: JSON.stringify(stream), position };
+    }
+    try {
+      const callback = this.#callbacks?.get(stream);
+      if (callback) this.#runCallback(stream, callback, payload);
+      else this.deliver(payload);
+    } finally {
+      this.#current = undefined;
+    }
+  }
+
+  /** A whisper of another client: straight to this one (no stream callback, no history), if confirmed. */
+  #whispered(payload: string): void {
+    const data = whisperFor(this.#context.connection.id, payload);
+    if (data !== undefined && this.#state === "confirmed") {
+      this.#context.connection.send(dataFrame(this.#identifierJson, data));
+    }
   }
 
   #runCallback(stream: string, callback: (message: unknown) => void, payload: string): void {

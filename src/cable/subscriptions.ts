@@ -3,9 +3,21 @@ import type { Logger } from "../protocol/logger.js";
 import { performAction } from "./action.js";
 import { type Channel, type ChannelClass, channelDriver } from "./channel.js";
 import type { CableHandle, ConnectionHandle } from "./channel_context.js";
+import {
+  confirmHistoryFrame,
+  type ExtCommand,
+  type HistoryRequest,
+  rejectHistoryFrame,
+} from "./ext_protocol.js";
 import { ObservedReasons, type ObserverSet } from "./observer.js";
-import { type Command, confirmFrame, dataFrame, parseIdentifier, quote, rejectFrame } from "./protocol.js";
+import { confirmFrame, dataFrame, parseIdentifier, quote, rejectFrame } from "./protocol.js";
 import { closeChannels } from "./teardown.js";
+
+/** One subscription of a session, as stored for a restore on another process. */
+export interface SubscriptionRecord {
+  readonly identifier: string;
+  readonly streams: readonly string[];
+}
 
 /** What the subscriptions of a connection need from its server. */
 export interface SubscriptionsHost {
@@ -24,6 +36,8 @@ export interface SubscriptionsOwner extends ConnectionHandle {
   readonly welcomed: boolean;
   /** Whether the socket is closing: a subscribe that completes then is closed, not confirmed. */
   readonly closing: boolean;
+  /** Whether it speaks the extended protocol: positions, history, sessions that outlive a socket. */
+  readonly extended?: boolean;
 }
 
 /**
@@ -46,14 +60,92 @@ export class Subscriptions {
   }
 
   /** Runs one client command. */
-  run(command: Command): void | Promise<void> {
+  run(command: ExtCommand): void | Promise<void> {
     switch (command.command) {
       case "subscribe":
-        return this.#subscribe(command.identifier);
+        return this.#subscribe(command.identifier, "history" in command ? command.history : undefined);
       case "unsubscribe":
         return this.#unsubscribe(command.identifier);
       case "message":
         return this.#perform(command.identifier, command.data);
+      case "history":
+        return this.#history(command.identifier, command.history);
+      case "whisper":
+        return this.#whisper(command.identifier, command.data);
+    }
+  }
+
+  /** Passes `data` to the other subscribers of the subscription's (first) stream: never stored. */
+  #whisper(identifier: string, data: unknown): Promise<void> | undefined {
+    const channel = this.#channels.get(identifier);
+    const stream = channel?.state === "confirmed" ? channelDriver.streams(channel)[0] : undefined;
+    if (stream === undefined) {
+      this.#host.logger.debug("whisper without a stream", {
+        connection: this.#owner.id,
+        identifier: quote(identifier),
+      });
+      return;
+    }
+    return this.#host.cable.pubsub.publish(stream, whisperPayload(this.#owner.id, JSON.stringify(data)));
+  }
+
+  // ── extended protocol: sessions that outlive their socket ────────────
+
+  /** What a restore on another process needs: each confirmed subscription and its streams. */
+  records(): SubscriptionRecord[] {
+    const records: SubscriptionRecord[] = [];
+    for (const [identifier, channel] of this.#channels) {
+      if (channel.state === "confirmed")
+        records.push({ identifier, streams: channelDriver.streams(channel) });
+    }
+    return records;
+  }
+
+  /** The socket is gone, the session kept: every subscription holds its broadcasts until a restore. */
+  holdAll(): void {
+    for (const channel of this.#channels.values()) channelDriver.hold(channel);
+  }
+
+  /** Sends what the subscriptions held, for a client that never asked for history after a restore. */
+  releaseAll(): void {
+    for (const channel of this.#channels.values()) channelDriver.release(channel);
+  }
+
+  /** The identifiers restored, for `welcome`'s `restored_ids`. */
+  identifiers(): string[] {
+    return [...this.#channels.keys()];
+  }
+
+  /**
+   * Rebuilds the subscriptions of a session that began on another process, without `subscribed`:
+   * each channel's `restored(streams)` runs. Those that cannot be rebuilt are left out. Confirmed
+   * silently by `confirmRestored` once `welcome` is out.
+   */
+  async restore(records: readonly SubscriptionRecord[]): Promise<void> {
+    const host = this.#host;
+    for (const { identifier, streams } of records.slice(0, host.maxSubscriptions)) {
+      const parsed = parseIdentifier(identifier);
+      const ChannelType = parsed.ok ? host.channel(parsed.channel) : undefined;
+      if (!parsed.ok || !ChannelType || this.#channels.has(identifier)) continue;
+      const channel = new ChannelType({
+        connection: this.#owner,
+        cable: host.cable,
+        identifier,
+        params: parsed.params,
+        extended: true,
+      });
+      if (await channelDriver.restore(channel, streams)) this.#channels.set(identifier, channel);
+      else await closeChannels(this.#owner, [channel], "disconnect", host);
+    }
+  }
+
+  /** Marks restored subscriptions confirmed (no frame: the client does not expect one). */
+  confirmRestored(): void {
+    for (const channel of this.#channels.values()) {
+      if (channel.state !== "pending") continue;
+      channelDriver.confirmed(channel);
+      this.#host.subscriptionsChanged(1);
+      this.#host.observer.subscriptionConfirmed(channel);
     }
   }
 
@@ -61,7 +153,7 @@ export class Subscriptions {
    * Answers a command the rate limit dropped: an error on its subscription when confirmed, or, for
    * a new subscribe, an error and `reject_subscription`. Anything else goes unanswered.
    */
-  rateLimited({ command, identifier }: Command, message: string): void {
+  rateLimited({ command, identifier }: { command: string; identifier: string }, message: string): void {
     const channel = this.#channels.get(identifier);
     if (channel?.state === "confirmed") channelDriver.transmitError(channel, Reasons.rateLimited, message);
     else if (!channel && command === "subscribe") {
@@ -71,17 +163,20 @@ export class Subscriptions {
     }
   }
 
-  /** Closes every subscription, the socket being gone; the confirmed ones are reported closed. */
-  async closeAll(): Promise<void> {
+  /**
+   * Closes every subscription, the socket being gone (or its session expired, or `moved`); the
+   * confirmed ones are reported closed.
+   */
+  async closeAll(cause: "disconnect" | "moved" = "disconnect"): Promise<void> {
     const channels = [...this.#channels.values()];
     this.#channels.clear();
     const confirmed = channels.filter((c) => c.state === "confirmed");
     this.#host.subscriptionsChanged(-confirmed.length);
     for (const channel of confirmed) this.#host.observer.subscriptionClosed(channel);
-    await closeChannels(this.#owner, channels, "disconnect", this.#host);
+    await closeChannels(this.#owner, channels, cause, this.#host);
   }
 
-  async #subscribe(identifier: string): Promise<void> {
+  async #subscribe(identifier: string, history?: HistoryRequest): Promise<void> {
     const owner = this.#owner;
     const host = this.#host;
     if (!owner.welcomed) return; // queued before a `welcome` that never came: refused, or closed meanwhile
@@ -90,6 +185,8 @@ export class Subscriptions {
       // Re-confirm a duplicate, without running `subscribed` again: it ends the Rails client's
       // guarantor loop and delivers nothing twice (cable-protocol.md §6.5).
       owner.send(confirmFrame(identifierJson));
+      const existing = this.#channels.get(identifier)!;
+      if (history && existing.state === "confirmed") await this.#replay(existing, identifierJson, history);
       return;
     }
     const parsed = parseIdentifier(identifier);
@@ -119,8 +216,11 @@ export class Subscriptions {
       cable: host.cable,
       identifier,
       params: parsed.params,
+      ...(owner.extended ? { extended: true } : {}),
     });
     this.#channels.set(identifier, channel);
+    // History rides on the subscribe: broadcasts wait until it is replayed after the confirm.
+    if (history) channelDriver.hold(channel);
     const outcome = await channelDriver.subscribe(channel);
     if (outcome === "rejected" || owner.closing) {
       this.#channels.delete(identifier);
@@ -133,6 +233,26 @@ export class Subscriptions {
     channelDriver.confirmed(channel);
     host.subscriptionsChanged(1);
     host.observer.subscriptionConfirmed(channel);
+    if (history) await this.#replay(channel, identifierJson, history);
+  }
+
+  async #history(identifier: string, request: HistoryRequest): Promise<void> {
+    const channel = this.#channels.get(identifier);
+    const identifierJson = JSON.stringify(identifier);
+    if (channel?.state !== "confirmed") {
+      this.#host.logger.debug("history for a subscription that is not confirmed", {
+        connection: this.#owner.id,
+        identifier: quote(identifier),
+      });
+      this.#owner.send(rejectHistoryFrame(identifierJson));
+      return;
+    }
+    await this.#replay(channel, identifierJson, request);
+  }
+
+  async #replay(channel: Channel, identifierJson: string, request: HistoryRequest): Promise<void> {
+    const complete = await channelDriver.history(channel, request);
+    this.#owner.send(complete ? confirmHistoryFrame(identifierJson) : rejectHistoryFrame(identifierJson));
   }
 
   async #unsubscribe(identifier: string): Promise<void> {

@@ -15,6 +15,8 @@ export interface UpgradeOptions {
   readonly path: string;
   readonly allowedOrigins: OriginPolicy;
   readonly maxMessageBytes: number;
+  /** Whether AnyCable's extended protocol may be picked. */
+  readonly extendedProtocol: boolean;
   readonly logger: Logger;
   readonly observer: ObserverSet;
   /** A socket passed every check: the server makes it a connection. */
@@ -39,7 +41,7 @@ export class UpgradeHandler {
       noServer: true,
       maxPayload: Math.max(HARD_FRAME_CEILING, options.maxMessageBytes),
       perMessageDeflate: false,
-      handleProtocols: (offered) => selectProtocol(offered),
+      handleProtocols: (offered) => selectProtocol(offered, options.extendedProtocol),
     });
   }
 

@@ -1,8 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { ChannelClass } from "../cable/channel.js";
 import { type SessionIdentity, sessionStreams, verifySessionToken } from "../identity/session_token.js";
+import { checkIceOptions, type IceOptions, iceConfiguration } from "../identity/turn_credentials.js";
 import { P2pError, Reasons } from "../protocol/errors.js";
-import { SIGNALING_CHANNEL, type SignalingMessage } from "../protocol/session_messages.js";
+import {
+  type IceServersMessage,
+  SIGNALING_CHANNEL,
+  type SignalingMessage,
+} from "../protocol/session_messages.js";
 import { type SessionStore, storeDefaults } from "../store/adapter.js";
 import { parseAction } from "./schemas/parse_action.js";
 import { dropAction, emptyAction, joinAction, signalAction } from "./schemas/session_actions.js";
@@ -24,6 +29,12 @@ export interface SignalingChannelOptions {
    * Default `storeDefaults.leaseMs` (4000).
    */
   leaseMs?: number;
+  /**
+   * STUN/TURN of the deployment: each `join` is answered (before its `ready`) with an
+   * `ice-servers` message holding TURN credentials minted for the joining peer, and so is the
+   * `ice_servers` action, which clients perform to refresh them before they expire.
+   */
+  ice?: IceOptions;
 }
 
 /**
@@ -41,6 +52,8 @@ export interface SignalingChannelOptions {
  */
 export function createSignalingChannel(options: SignalingChannelOptions): ChannelClass {
   const { store, maxPeers, ttlSeconds, leaseMs = storeDefaults.leaseMs } = options;
+  const ice = options.ice && checkIceOptions(options.ice);
+  const iceMinted = ice && (ice.turnUrls.length > 0 || ice.stunUrls.length > 0) ? ice : undefined;
   if (!store) throw new TypeError("createSignalingChannel needs a `store` (e.g. new MemorySessionStore())");
   if (maxPeers !== undefined && !(Number.isInteger(maxPeers) && maxPeers > 0)) {
     throw new TypeError(`maxPeers must be a positive integer, got ${maxPeers}`);
@@ -54,10 +67,18 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
 
   const detachAction = emptyAction("detach");
   const leaveAction = emptyAction("leave");
+  const iceServersAction = emptyAction("ice_servers");
 
   return class SignalingChannel extends TokenChannel<SessionIdentity> {
     static override readonly channelName = SIGNALING_CHANNEL;
-    static override readonly actions: readonly string[] = ["join", "signal", "detach", "drop", "leave"];
+    static override readonly actions: readonly string[] = [
+      "join",
+      "signal",
+      "detach",
+      "drop",
+      "leave",
+      "ice_servers",
+    ];
 
     /** This subscription's current membership; `undefined` until it joins, after it leaves or lapses. */
     #joinId: string | undefined;
@@ -150,6 +171,7 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
           });
         }
         if (this.state !== "closed") this.#lease!.start(joinId);
+        this.#sendIceServers();
         await this.#send(sessionStreams.session(sessionId), {
           type: "ready",
           host: result.host,
@@ -217,6 +239,22 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
         else if (result.left)
           await this.#send(sessionStreams.session(sessionId), { type: "peer-left", peer });
       });
+    }
+
+    /** Fresh TURN credentials for this peer (`ice-servers`); nothing without the channel's `ice`. */
+    ice_servers(data: Record<string, unknown>): void {
+      this.#checkCurrent();
+      parseAction(iceServersAction, data);
+      this.#sendIceServers();
+    }
+
+    #sendIceServers(): void {
+      if (!iceMinted) return;
+      const message: IceServersMessage = {
+        type: "ice-servers",
+        ...iceConfiguration(iceMinted, this.identity.peerId),
+      };
+      this.transmit(message);
     }
 
     /** Leaves the session now (as unsubscribing without `detach` does). */

@@ -13,6 +13,11 @@ const commands: Record<string, { summary: string; run: Command }> = {
     summary: "generate controller NAME: a Stimulus P2pController skeleton",
     run: (args) => generateCommand(args),
   },
+  // Loaded when used: the Node peer (WebRTC module, cable client) stays out of the other commands.
+  join: {
+    summary: "join URL: join a session from the terminal as a Node peer (stdin in, messages out)",
+    run: async (args) => (await import("./join.js")).joinCommand(args),
+  },
 };
 
 const USAGE = () => `usage: p2p-streams-channel <command> [options]

@@ -43,6 +43,7 @@ export type {
   BackoffOptions,
   Clock,
   HeartbeatOptions,
+  IceRestartOptions,
   JsonValue,
   P2pSessionOptions,
   PeerStates,

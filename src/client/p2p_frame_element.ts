@@ -133,7 +133,8 @@ export class P2pFrameElement extends Base {
 }
 
 /**
- * Reads the `config` attribute: `iceServers`, `heartbeat: { intervalMs, idleTimeoutMs }`,
+ * Reads the `config` attribute: `iceServers`, `iceTransportPolicy`, `iceExpiresAt`,
+ * `iceRestart: { disconnectedMs, timeoutMs }`, `heartbeat: { intervalMs, idleTimeoutMs }`,
  * `keepCableConnection` (the gem's spellings `ice_servers`, `interval_mls`, `idle_timeout_mls` too),
  * `maxOutbox`, `negotiationTimeoutMs`, `cableConnectTimeoutMs`, `resumeDelayMs` and
  * `reconnect: { initialMs, maxMs }`.
@@ -154,6 +155,18 @@ export function parseFrameConfig(json: string | null): Partial<P2pSessionOptions
   const options: Partial<P2pSessionOptions> = {};
   const ice = raw.iceServers ?? raw.ice_servers;
   if (Array.isArray(ice)) options.iceServers = ice as RTCIceServer[];
+  if (raw.iceTransportPolicy === "all" || raw.iceTransportPolicy === "relay")
+    options.iceTransportPolicy = raw.iceTransportPolicy;
+  const iceExpiresAt = positive(raw.iceExpiresAt);
+  if (iceExpiresAt) options.iceExpiresAt = iceExpiresAt;
+  const iceRestart = raw.iceRestart as Record<string, unknown> | undefined;
+  if (iceRestart && typeof iceRestart === "object") {
+    const disconnectedMs = positive(iceRestart.disconnectedMs);
+    const timeoutMs = positive(iceRestart.timeoutMs);
+    options.iceRestart = {};
+    if (disconnectedMs) options.iceRestart.disconnectedMs = disconnectedMs;
+    if (timeoutMs) options.iceRestart.timeoutMs = timeoutMs;
+  }
   const keep = raw.keepCableConnection ?? raw.keep_cable_connection;
   if (typeof keep === "boolean") options.keepCableConnection = keep;
   const heartbeat = raw.heartbeat as Record<string, unknown> | undefined;

@@ -6,6 +6,7 @@ import { createRoomChannel } from "../channels/room_channel.js";
 import { RoomSignalingChannel } from "../channels/room_signaling_channel.js";
 import { createSignalingChannel } from "../channels/signaling_channel.js";
 import { TurboStreamsChannel } from "../channels/turbo_streams_channel.js";
+import { checkIceOptions, type IceOptions } from "../identity/turn_credentials.js";
 import { type Logger, silentLogger } from "../protocol/logger.js";
 import type { VideoCapOptions } from "../protocol/room_messages.js";
 import type { PubSub } from "../pubsub/adapter.js";
@@ -26,6 +27,11 @@ export interface DemoOptions {
   logger?: Logger;
   /** ICE servers for the pages. Default none: peers on one host or LAN need none. */
   iceServers?: RTCIceServer[];
+  /**
+   * STUN and TURN with credentials minted per page (coturn's `use-auth-secret`), and the transport
+   * policy: handed to the chat and room pages and kept fresh by the session channel.
+   */
+  ice?: IceOptions;
   pubsub?: PubSub;
   /** Redis URL: Redis pub/sub, session and room stores, so N demo processes sharing one Redis act as one. */
   redisUrl?: string;
@@ -69,7 +75,8 @@ export function createDemoApp(options: DemoOptions = {}): DemoApp {
   ];
   const adapters = options.redisUrl ? createAdapters({ redisUrl: options.redisUrl, logger }) : undefined;
   // Sessions: the shared Redis store with N processes, this process's memory otherwise.
-  const signaling = createSignalingChannel({ store: adapters?.store ?? new MemorySessionStore() });
+  const ice = checkIceOptions(options.ice);
+  const signaling = createSignalingChannel({ store: adapters?.store ?? new MemorySessionStore(), ice });
   // Rooms: the cap counted in Redis with N processes, in this cable's memory otherwise.
   const room = createRoomChannel({ store: adapters?.roomStore, maxMembers: options.roomMaxMembers });
   const channels: ChannelClass[] = [
@@ -87,6 +94,7 @@ export function createDemoApp(options: DemoOptions = {}): DemoApp {
     logger,
     metrics,
     iceServers: options.iceServers ?? [],
+    ice,
     roomVideoCaps: options.roomVideoCaps ?? {},
     services,
   };

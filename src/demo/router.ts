@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CableServer } from "../cable/server.js";
 import type { SafeHtml } from "../html/html.js";
+import type { IceOptions } from "../identity/turn_credentials.js";
 import type { Logger } from "../protocol/logger.js";
 import type { VideoCapOptions } from "../protocol/room_messages.js";
 import type { CableMetrics } from "../server/cable_metrics.js";
@@ -11,6 +12,8 @@ export interface DemoContext {
   readonly logger: Logger;
   /** ICE servers handed to pages (default none: host candidates only). */
   readonly iceServers: RTCIceServer[];
+  /** STUN/TURN whose TURN credentials are minted per page (checked; empty when none). */
+  readonly ice: IceOptions;
   /** Video caps handed to room pages (default the library's). */
   readonly roomVideoCaps: VideoCapOptions;
   /** The cable's Prometheus metrics, served at `/metrics`. */

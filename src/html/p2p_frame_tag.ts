@@ -1,11 +1,21 @@
 import type { Signer } from "../cable/signer.js";
 import { signSessionToken } from "../identity/session_token.js";
+import { type IceOptions, iceConfiguration } from "../identity/turn_credentials.js";
 import { attributes, html, type SafeHtml } from "./html.js";
 
 /** The client configuration `<p2p-frame>` reads from its `config` attribute (client option names). */
 export interface P2pFrameConfig {
   /** Default `[]`: peers on one host or LAN need none; STUN and TURN are the deployer's choice. */
   iceServers?: RTCIceServer[];
+  /** `relay` uses TURN only. Default the browser's (`all`). */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /**
+   * Unix milliseconds at which the TURN credentials in `iceServers` expire: the client asks the
+   * server for fresh ones before then. Set by `p2pFrameTag` from its `ice` option.
+   */
+  iceExpiresAt?: number;
+  /** ICE restart of a link that lost its path. Default the client's (2 s of `disconnected`, 8 s to come back). */
+  iceRestart?: { disconnectedMs?: number; timeoutMs?: number };
   /** Data channel heartbeat: a peer silent for `idleTimeoutMs` is dead. Default the client's. */
   heartbeat?: { intervalMs?: number; idleTimeoutMs?: number };
   /** Default `false`: a non-host closes its cable socket once connected to the host. */
@@ -32,6 +42,12 @@ export interface P2pFrameOptions {
   expiresIn?: number;
   /** Where the client subscribes. Default `/cable`. */
   cableUrl?: string;
+  /**
+   * STUN/TURN of the deployment: the page gets the STUN URLs and TURN URLs with a credential
+   * minted now for its peer id (never the secret), added to `config.iceServers`, the transport
+   * policy, and the credential's expiry. The session channel given the same `ice` refreshes them.
+   */
+  ice?: IceOptions;
 }
 
 /**
@@ -45,7 +61,7 @@ export interface P2pFrameOptions {
 export function p2pFrameTag(signer: Signer, options: P2pFrameOptions, inner?: SafeHtml): SafeHtml {
   const { sessionId, peerId } = options;
   const token = signSessionToken(signer, { sessionId, peerId }, { expiresIn: options.expiresIn });
-  const config = frameConfig(options.config ?? {});
+  const config = frameConfig(withIce(options.config ?? {}, options.ice, peerId));
   return html`<p2p-frame ${attributes({
     "session-id": sessionId,
     "peer-id": peerId,
@@ -55,12 +71,30 @@ export function p2pFrameTag(signer: Signer, options: P2pFrameOptions, inner?: Sa
   })}>${inner}</p2p-frame>`;
 }
 
+/** The config with the page's own ICE configuration minted from `ice` added. */
+function withIce(config: P2pFrameConfig, ice: IceOptions | undefined, peerId: string): P2pFrameConfig {
+  if (!ice) return config;
+  const minted = iceConfiguration(ice, peerId);
+  return {
+    ...config,
+    iceServers: [...(config.iceServers ?? []), ...minted.iceServers],
+    iceTransportPolicy: config.iceTransportPolicy ?? minted.iceTransportPolicy,
+    ...(minted.expiresAt === null ? {} : { iceExpiresAt: minted.expiresAt }),
+  };
+}
+
 /** The config with its defaults filled in, keeping only the keys the client knows. */
 function frameConfig(config: P2pFrameConfig): P2pFrameConfig {
   const result: P2pFrameConfig = {
     iceServers: config.iceServers ?? [],
     keepCableConnection: config.keepCableConnection ?? false,
   };
+  if (config.iceTransportPolicy !== undefined) {
+    if (config.iceTransportPolicy !== "all" && config.iceTransportPolicy !== "relay")
+      throw new TypeError(`iceTransportPolicy must be "all" or "relay", got "${config.iceTransportPolicy}"`);
+    result.iceTransportPolicy = config.iceTransportPolicy;
+  }
+  if (config.iceExpiresAt !== undefined) result.iceExpiresAt = positive("iceExpiresAt", config.iceExpiresAt);
   if (config.heartbeat) {
     const { intervalMs, idleTimeoutMs } = config.heartbeat;
     result.heartbeat = {
@@ -79,6 +113,15 @@ function frameConfig(config: P2pFrameConfig): P2pFrameConfig {
     const value = config[name];
     if (value !== undefined) result[name] = positive(name, value);
   }
+  if (config.iceRestart) {
+    const { disconnectedMs, timeoutMs } = config.iceRestart;
+    result.iceRestart = {
+      ...(disconnectedMs === undefined
+        ? {}
+        : { disconnectedMs: positive("iceRestart.disconnectedMs", disconnectedMs) }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs: positive("iceRestart.timeoutMs", timeoutMs) }),
+    };
+  }
   if (config.reconnect) {
     const { initialMs, maxMs } = config.reconnect;
     result.reconnect = {
@@ -93,4 +136,21 @@ function positive(name: string, value: number): number {
   if (!(Number.isFinite(value) && value > 0))
     throw new TypeError(`${name} must be a positive number, got ${value}`);
   return value;
+}
+
+/**
+ * What `p2pFrameTag` puts in the frame, for a peer without a page (a Node peer, `p2p-streams-channel
+ * join`): the signed token and the client configuration, with the same defaults, TURN credentials
+ * and checks. An app's token route answers it as JSON, with the cable URL.
+ *
+ * @example
+ * const { token, config } = p2pFrameTicket(cable.signer, { sessionId: "standup", peerId: "bot" });
+ */
+export function p2pFrameTicket(
+  signer: Signer,
+  options: Omit<P2pFrameOptions, "cableUrl">,
+): { token: string; config: P2pFrameConfig } {
+  const { sessionId, peerId } = options;
+  const token = signSessionToken(signer, { sessionId, peerId }, { expiresIn: options.expiresIn });
+  return { token, config: frameConfig(withIce(options.config ?? {}, options.ice, peerId)) };
 }

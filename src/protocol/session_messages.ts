@@ -35,9 +35,22 @@ export type SignalingMessage =
       resume?: true;
     }
   | { type: "signal"; from: string; signal: SessionSignal }
+  | IceServersMessage
   | { type: "peer-left"; peer: string }
   | { type: "host-left"; host: string }
   | { type: "error"; reason: string; message: string };
+
+/**
+ * This subscription's own ICE configuration, with TURN credentials minted for its peer id: sent
+ * before the `ready` of each of its joins and in answer to `ice_servers`, when the channel has `ice`.
+ */
+export interface IceServersMessage {
+  type: "ice-servers";
+  iceServers: RTCIceServer[];
+  iceTransportPolicy: RTCIceTransportPolicy;
+  /** Unix milliseconds at which the TURN credentials expire; `null` without TURN. */
+  expiresAt: number | null;
+}
 
 /** Sizes `signal` accepts (checked by the server's `schemas/session_actions.ts`). */
 export const signalLimits = {

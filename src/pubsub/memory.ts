@@ -1,6 +1,15 @@
 import type { Logger } from "../protocol/logger.js";
 import { silentLogger } from "../protocol/logger.js";
-import type { PubSub, PubSubHandler } from "./adapter.js";
+import {
+  type HistoryCursor,
+  type HistoryEntry,
+  type HistoryOptions,
+  historyDefaults,
+  type PubSub,
+  type PubSubHandler,
+  type StreamPosition,
+} from "./adapter.js";
+import { MemoryHistory } from "./memory_history.js";
 
 /** One subscription: its own object, so the same function subscribed twice counts as two. */
 interface Entry {
@@ -18,9 +27,24 @@ interface Entry {
 export class MemoryPubSub implements PubSub {
   readonly #streams = new Map<string, Entry | Entry[]>();
   readonly #logger: Logger;
+  readonly #history: MemoryHistory | undefined;
 
-  constructor(options: { logger?: Logger } = {}) {
+  /** `historyLimit` and `historyTtlSeconds` bound each stream's history (`historyLimit: 0`: none). */
+  constructor(options: { logger?: Logger } & HistoryOptions = {}) {
     this.#logger = options.logger ?? silentLogger;
+    const limit = options.historyLimit ?? historyDefaults.historyLimit;
+    const ttlSeconds = options.historyTtlSeconds ?? historyDefaults.historyTtlSeconds;
+    if (!(Number.isInteger(limit) && limit >= 0)) {
+      throw new TypeError(`historyLimit must be a whole number, got ${limit}`);
+    }
+    if (!(ttlSeconds > 0 && ttlSeconds * 1000 < 2 ** 31)) {
+      throw new TypeError(`historyTtlSeconds must be a positive number of seconds, got ${ttlSeconds}`);
+    }
+    if (limit > 0) this.#history = new MemoryHistory(limit, ttlSeconds * 1000);
+    else {
+      this.publishWithHistory = undefined;
+      this.readHistory = undefined;
+    }
   }
 
   /** See `PubSub.subscribe`: this process only. */
@@ -38,16 +62,28 @@ export class MemoryPubSub implements PubSub {
     this.deliver(stream, payload);
   }
 
+  /** See `PubSub.publishWithHistory`: offsets counted in this process. */
+  async publishWithHistory?(stream: string, payload: string): Promise<StreamPosition> {
+    const position = this.#history!.append(stream, payload);
+    this.deliver(stream, payload, position);
+    return position;
+  }
+
+  /** See `PubSub.readHistory`. */
+  async readHistory?(stream: string, cursor: HistoryCursor): Promise<HistoryEntry[] | undefined> {
+    return this.#history!.read(stream, cursor);
+  }
+
   /** Synchronous delivery, in subscription order; a throwing handler does not stop the others. */
-  deliver(stream: string, payload: string): void {
+  deliver(stream: string, payload: string, position?: StreamPosition): void {
     const current = this.#streams.get(stream);
     if (current === undefined) return;
     if (!Array.isArray(current)) {
-      this.#call(stream, current, payload);
+      this.#call(stream, current, payload, position);
       return;
     }
     // Entries pushed during this delivery (a handler subscribing) wait for the next payload.
-    for (let i = 0, n = current.length; i < n; i++) this.#call(stream, current[i]!, payload);
+    for (let i = 0, n = current.length; i < n; i++) this.#call(stream, current[i]!, payload, position);
   }
 
   /** Number of streams with at least one subscriber (for metrics and tests). */
@@ -58,11 +94,12 @@ export class MemoryPubSub implements PubSub {
   /** Drops every subscription. */
   async close(): Promise<void> {
     this.#streams.clear();
+    this.#history?.close();
   }
 
-  #call(stream: string, entry: Entry, payload: string): void {
+  #call(stream: string, entry: Entry, payload: string, position: StreamPosition | undefined): void {
     try {
-      entry.handler(payload);
+      entry.handler(payload, position);
     } catch (error) {
       this.#logger.error("pubsub handler failed", { stream, error: String(error) });
     }

@@ -8,10 +8,22 @@ import {
   unavailable,
   whenReady,
 } from "../redis/connection.js";
-import type { PubSub, PubSubHandler } from "./adapter.js";
+import {
+  type HistoryCursor,
+  type HistoryEntry,
+  type HistoryOptions,
+  historyDefaults,
+  type PubSub,
+  type PubSubHandler,
+  type StreamPosition,
+} from "./adapter.js";
+import { decodePositioned, RedisHistory } from "./redis_history.js";
 
-/** Where `RedisPubSub` connects, and the channel prefix it shares with Action Cable. */
-export interface RedisPubSubOptions {
+/**
+ * Where `RedisPubSub` connects, the channel prefix it shares with Action Cable, and how much
+ * history each stream keeps for the extended protocol (`historyLimit: 0` turns it off).
+ */
+export interface RedisPubSubOptions extends HistoryOptions {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). Default `REDIS_URL`. */
   url?: string;
   /**
@@ -41,6 +53,11 @@ interface StreamState {
  * and `publish` reject with `pubsub_unavailable` within `readyTimeoutMs`; ioredis reconnects and every
  * stream with local handlers is subscribed again (`redis resubscribed` in the log).
  *
+ * `publishWithHistory` (what `CableServer.broadcast` uses) keeps each stream's recent broadcasts in
+ * a Redis Stream (redis_history.ts) and PUBLISHes them with their position, behind a NUL mark that
+ * only this class reads: an Action Cable process subscribed to the same channels would not parse
+ * those. Set `historyLimit: 0` to keep every PUBLISH in Action Cable's format.
+ *
  * @example
  * const pubsub = new RedisPubSub({ url: "redis://127.0.0.1:6379", channelPrefix: "myapp" });
  * const cable = new CableServer({ channels, pubsub, secret });
@@ -57,6 +74,7 @@ export class RedisPubSub implements PubSub {
   readonly #orphans = new Set<string>();
   readonly #readyTimeoutMs: number;
   readonly #logger: Logger;
+  readonly #history: RedisHistory | undefined;
 
   constructor(options: RedisPubSubOptions = {}) {
     this.#logger = options.logger ?? silentLogger;
@@ -74,12 +92,25 @@ export class RedisPubSub implements PubSub {
     this.#subscriber = options.subscriber ?? open("pubsub subscriber", { autoResubscribe: false });
     this.#subscriber.on("message", (channel: string, payload: string) => this.#dispatch(channel, payload));
     this.#subscriber.on("ready", () => this.#resubscribe());
+    const limit = options.historyLimit ?? historyDefaults.historyLimit;
+    const ttlSeconds = options.historyTtlSeconds ?? historyDefaults.historyTtlSeconds;
+    if (!(Number.isInteger(limit) && limit >= 0)) {
+      throw new TypeError(`historyLimit must be a whole number, got ${limit}`);
+    }
+    if (!(ttlSeconds > 0 && Number.isFinite(ttlSeconds))) {
+      throw new TypeError(`historyTtlSeconds must be a positive number of seconds, got ${ttlSeconds}`);
+    }
+    if (limit > 0) this.#history = new RedisHistory(this.#publisher, limit, Math.round(ttlSeconds * 1000));
+    else {
+      this.publishWithHistory = undefined;
+      this.readHistory = undefined;
+    }
   }
 
   /** See `PubSub.subscribe`: one Redis SUBSCRIBE per stream per process, however many handlers. */
   async subscribe(stream: string, handler: PubSubHandler): Promise<() => Promise<void>> {
     // Wrap so that the same function subscribed twice still counts as two subscribers.
-    const entry: PubSubHandler = (payload) => handler(payload);
+    const entry: PubSubHandler = (payload, position) => handler(payload, position);
     let state = this.#streams.get(stream);
     if (!state) {
       const handlers = new Set<PubSubHandler>();
@@ -120,6 +151,29 @@ export class RedisPubSub implements PubSub {
     }
   }
 
+  /**
+   * See `PubSub.publishWithHistory`: appended to the stream's Redis Stream and PUBLISHed in one
+   * script, so offsets are one sequence for every process; `pubsub_unavailable` while Redis is away.
+   */
+  async publishWithHistory?(stream: string, payload: string): Promise<StreamPosition> {
+    await whenReady(this.#publisher, this.#readyTimeoutMs, Reasons.pubsubUnavailable);
+    try {
+      return await this.#history!.publish(this.#channel(stream), payload);
+    } catch (error) {
+      throw unavailable(Reasons.pubsubUnavailable, `history PUBLISH to "${stream}"`, error);
+    }
+  }
+
+  /** See `PubSub.readHistory`. */
+  async readHistory?(stream: string, cursor: HistoryCursor): Promise<HistoryEntry[] | undefined> {
+    await whenReady(this.#publisher, this.#readyTimeoutMs, Reasons.pubsubUnavailable);
+    try {
+      return await this.#history!.read(this.#channel(stream), cursor);
+    } catch (error) {
+      throw unavailable(Reasons.pubsubUnavailable, `history read of "${stream}"`, error);
+    }
+  }
+
   /** Streams with at least one local handler (for metrics and tests). */
   get streamCount(): number {
     return this.#streams.size;
@@ -156,15 +210,16 @@ export class RedisPubSub implements PubSub {
     return next;
   }
 
-  #dispatch(channel: string, payload: string): void {
+  #dispatch(channel: string, message: string): void {
     const prefix = this.channelPrefix ? `${this.channelPrefix}:` : "";
     if (prefix && !channel.startsWith(prefix)) return;
     const stream = channel.slice(prefix.length);
     const state = this.#streams.get(stream);
     if (!state) return;
+    const { payload, position } = decodePositioned(message);
     for (const handler of state.handlers) {
       try {
-        handler(payload);
+        handler(payload, position);
       } catch (error) {
         this.#logger.error("pubsub handler failed", { stream, error: String(error) });
       }

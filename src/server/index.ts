@@ -16,6 +16,7 @@ export type { CableObserver, TeardownFailure } from "../cable/observer.js";
 export type { OriginPolicy } from "../cable/origin.js";
 export type { CableServerOptions } from "../cable/server.js";
 export { CableServer, cableDefaults } from "../cable/server.js";
+export type { CableSessionStore } from "../cable/session_parking.js";
 export type { SignOptions } from "../cable/signer.js";
 export { Signer } from "../cable/signer.js";
 export { createRoomChannel, RoomChannel } from "../channels/room_channel.js";
@@ -35,11 +36,26 @@ export type { RoomClient, RoomIdentity } from "../identity/room_token.js";
 export { issueRoomClient, roomStreams } from "../identity/room_token.js";
 export type { SessionIdentity } from "../identity/session_token.js";
 export { signSessionToken } from "../identity/session_token.js";
+export type { IceConfiguration, IceOptions, TurnCredential } from "../identity/turn_credentials.js";
+export {
+  checkIceOptions,
+  iceConfiguration,
+  iceDefaults,
+  turnCredential,
+} from "../identity/turn_credentials.js";
 export type { Reason } from "../protocol/errors.js";
 export { P2pError, Reasons } from "../protocol/errors.js";
 export type { Logger } from "../protocol/logger.js";
 export { silentLogger } from "../protocol/logger.js";
-export type { PubSub, PubSubHandler } from "../pubsub/adapter.js";
+export type {
+  HistoryCursor,
+  HistoryEntry,
+  HistoryOptions,
+  PubSub,
+  PubSubHandler,
+  StreamPosition,
+} from "../pubsub/adapter.js";
+export { historyDefaults } from "../pubsub/adapter.js";
 export { MemoryPubSub } from "../pubsub/memory.js";
 export type { RedisPubSubOptions } from "../pubsub/redis.js";
 export { RedisPubSub } from "../pubsub/redis.js";
@@ -57,6 +73,8 @@ export type { MemorySessionStoreOptions } from "../store/memory.js";
 export { MemorySessionStore } from "../store/memory.js";
 export type { RedisSessionStoreOptions } from "../store/redis.js";
 export { RedisSessionStore } from "../store/redis.js";
+export type { RedisCableSessionStoreOptions } from "../store/redis_cable_sessions.js";
+export { RedisCableSessionStore } from "../store/redis_cable_sessions.js";
 export type { RoomJoinOptions, RoomJoinResult, RoomLeaveOptions, RoomStore } from "../store/room_adapter.js";
 export type { MemoryRoomStoreOptions } from "../store/room_memory.js";
 export { MemoryRoomStore } from "../store/room_memory.js";

@@ -70,6 +70,10 @@ export class FakePeerConnection extends EventTarget {
   restarts = 0;
   /** `setLocalDescription` calls, failed ones included. */
   localAttempts = 0;
+  /** The configuration it was made with, then as `setConfiguration` last set it. */
+  configuration: RTCConfiguration = {};
+  /** Every `setConfiguration` call, in order. */
+  readonly configurations: RTCConfiguration[] = [];
   /** Every remote candidate added, in order. */
   readonly candidates: RTCIceCandidateInit[] = [];
   /** Injected failures: how many of the next calls of each method reject. */
@@ -165,11 +169,14 @@ export class FakePeerConnection extends EventTarget {
       this.offered = this.changes;
       this.localDescription = {
         type: "offer",
-        sdp: `${this.label} offer covering ${this.changes} [fake:${this.id}]`,
+        sdp: `${this.label} offer covering ${this.changes} [fake:${this.id}]\na=fingerprint:fake ${this.id}`,
       };
       this.signalingState = "have-local-offer";
     } else if (this.signalingState === "have-remote-offer") {
-      this.localDescription = { type: "answer", sdp: `${this.label} answer [fake:${this.id}]` };
+      this.localDescription = {
+        type: "answer",
+        sdp: `${this.label} answer [fake:${this.id}]\na=fingerprint:fake ${this.id}`,
+      };
       this.signalingState = "stable";
       this.negotiated += this.#ridingAnswer;
       this.#ridingAnswer = 0;
@@ -213,6 +220,17 @@ export class FakePeerConnection extends EventTarget {
     await tick();
     if (!this.remoteDescription) throw new Error(`${this.label}: candidate before a remote description`);
     this.candidates.push(candidate);
+  }
+
+  /** As `RTCPeerConnection.getConfiguration`. */
+  getConfiguration(): RTCConfiguration {
+    return { ...this.configuration };
+  }
+
+  /** As `RTCPeerConnection.setConfiguration`: recorded in `configurations`. */
+  setConfiguration(configuration: RTCConfiguration): void {
+    this.configuration = { ...configuration };
+    this.configurations.push(this.configuration);
   }
 
   /** As `RTCPeerConnection.restartIce`: counts it and needs a negotiation. */
@@ -265,6 +283,10 @@ export class FakePeerConnection extends EventTarget {
     }
     for (const pc of [this, remote]) {
       if (pc.connectionState === "connecting") pc.setConnectionState("connected");
+    }
+    // ICE finds a path with every completed offer/answer (an ICE restart's too).
+    for (const pc of [this, remote]) {
+      if (pc.iceConnectionState !== "connected") pc.setIceState("connected");
     }
     this.#announce(remote);
     remote.#announce(this);

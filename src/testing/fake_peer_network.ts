@@ -28,7 +28,11 @@ export class FakePeerNetwork implements FakePeerDirectory {
 
   /** A `createPeerConnection` option: every call makes a connection labelled `label`. */
   factory(label: string): (configuration: RTCConfiguration) => RTCPeerConnection {
-    return () => this.create(label) as unknown as RTCPeerConnection;
+    return (configuration) => {
+      const pc = this.create(label);
+      pc.configuration = { ...configuration };
+      return pc as unknown as RTCPeerConnection;
+    };
   }
 
   /** The connection with this id, if it is on this network. */

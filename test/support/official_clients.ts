@@ -37,3 +37,16 @@ export function anyCable(url: string, reconnectMs = 25): Cable {
     reconnectStrategy: () => reconnectMs,
   });
 }
+
+/**
+ * An `@anycable/core` cable in Node speaking AnyCable's extended protocol
+ * (`actioncable-v1-ext-json`): session restore and stream history. Reconnects after `reconnectMs`.
+ */
+export function anyCableExt(url: string, reconnectMs = 25): Cable {
+  return createCable(url, {
+    websocketImplementation: WebSocket,
+    protocol: "actioncable-v1-ext-json",
+    logLevel: "error",
+    reconnectStrategy: () => reconnectMs,
+  });
+}

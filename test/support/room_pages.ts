@@ -9,9 +9,21 @@ export interface Member extends TrackedPage {
   clientId: string;
 }
 
-/** Opens the room page in its own browser context and records its `p2p:*` events. */
-export async function openMember(browser: Browser, url: string, label: string): Promise<Member> {
-  const tracked = await openPage(browser, url, label);
+/**
+ * Opens the room page in its own browser context and records its `p2p:*` events. `initScript`
+ * (plain JavaScript) runs in the page before its own scripts.
+ */
+export async function openMember(
+  browser: Browser,
+  url: string,
+  label: string,
+  initScript?: string,
+): Promise<Member> {
+  const tracked = await openPage(browser, initScript ? "about:blank" : url, label);
+  if (initScript) {
+    await tracked.page.addInitScript({ content: initScript });
+    await tracked.page.goto(url);
+  }
   // tsx names the functions we hand to evaluate with esbuild's __name helper: give the page one.
   await tracked.page.evaluate("globalThis.__name = (fn) => fn");
   const clientId = await tracked.page.evaluate(() => {

@@ -18,13 +18,17 @@ export interface TcpProxy {
 }
 
 /**
- * Starts a proxy to `upstreamPort` on a free port. It forwards bytes unchanged (the Host and
+ * Starts a proxy to `upstreamPort` (or, for each new connection, the port the function gives) on a free port. It forwards bytes unchanged (the Host and
  * Origin headers name the proxy, so a same-origin policy holds). Closed with the test through `t`.
  */
-export async function startTcpProxy(upstreamPort: number, t?: Pick<TestContext, "after">): Promise<TcpProxy> {
+export async function startTcpProxy(
+  upstreamPort: number | (() => number),
+  t?: Pick<TestContext, "after">,
+): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   const server: Server = createServer((downstream) => {
-    const upstream = createConnection({ host: "127.0.0.1", port: upstreamPort });
+    const port = typeof upstreamPort === "number" ? upstreamPort : upstreamPort();
+    const upstream = createConnection({ host: "127.0.0.1", port });
     const pair: [Socket, Socket] = [downstream, upstream];
     pairs.add(pair);
     const drop = () => {

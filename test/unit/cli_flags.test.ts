@@ -20,7 +20,8 @@ describe("CLI flags", () => {
   test("documents every demo option in its help", async (t) => {
     const { log } = await runCliOutput(t, ["demo", "--help"]);
     const flags = ["--port", "--host", "--secret", "--ice-server URL", "--log-level", "--redis"];
-    for (const flag of [...flags, "--room-max-members N"]) {
+    const iceFlags = ["--stun-url URL", "--turn-url URL", "--turn-secret S", "--ice-transport-policy P"];
+    for (const flag of [...flags, "--room-max-members N", ...iceFlags]) {
       assert.ok(log.includes(flag), `demo --help mentions ${flag}`);
     }
   });
@@ -54,12 +55,59 @@ describe("CLI flags", () => {
         `p2p-streams-channel demo: --room-max-members must be a positive integer, got "${value}"`,
       ]),
       [["serve"], 'p2p-streams-channel: unknown command "serve"'],
+      [
+        ["demo", "--turn-url", "turn:10.233.0.1:3478"],
+        "p2p-streams-channel demo: --turn-url turn:10.233.0.1:3478 needs --turn-secret (or TURN_SECRET)",
+      ],
+      [
+        ["demo", "--turn-secret", "s3cret"],
+        "p2p-streams-channel demo: --turn-secret needs at least one --turn-url",
+      ],
+      [
+        ["demo", "--ice-transport-policy", "none"],
+        'p2p-streams-channel demo: --ice-transport-policy must be all or relay, got "none"',
+      ],
+      [
+        ["demo", "--ice-transport-policy", "relay"],
+        "p2p-streams-channel demo: --ice-transport-policy relay needs --turn-url (pages would connect through nothing)",
+      ],
+      [
+        ["demo", "--turn-url", "http://t", "--turn-secret", "s"],
+        'p2p-streams-channel demo: TURN URL must start with turn: or turns:, got "http://t"',
+      ],
+      [
+        ["demo", "--stun-url", "turn:t"],
+        'p2p-streams-channel demo: STUN URL must start with stun: or stuns:, got "turn:t"',
+      ],
     ];
     for (const [argv, expected] of cases) {
       const { code, error } = await runCliOutput(t, argv);
       assert.equal(code, 2, argv.join(" "));
       assert.equal(error.split("\n")[0], expected);
     }
+  });
+});
+
+describe("CLI TURN secret", () => {
+  test("takes TURN_SECRET with --turn-url, and ignores it without", async (t) => {
+    const saved = process.env.TURN_SECRET;
+    process.env.TURN_SECRET = "from-env";
+    t.after(() => {
+      if (saved === undefined) delete process.env.TURN_SECRET;
+      else process.env.TURN_SECRET = saved;
+    });
+    // The TURN flags are checked before --port: a bad port shows the secret was taken (or not missed).
+    const plain = await runCliOutput(t, ["demo", "--port", "x"]);
+    assert.equal(plain.error.split("\n")[0], 'p2p-streams-channel demo: --port must be 0-65535, got "x"');
+    const relayed = await runCliOutput(t, ["demo", "--turn-url", "turn:t:3478", "--port", "x"]);
+    assert.equal(relayed.code, 2);
+    assert.equal(relayed.error.split("\n")[0], 'p2p-streams-channel demo: --port must be 0-65535, got "x"');
+    delete process.env.TURN_SECRET;
+    const missing = await runCliOutput(t, ["demo", "--turn-url", "turn:t:3478", "--port", "x"]);
+    assert.equal(
+      missing.error.split("\n")[0],
+      "p2p-streams-channel demo: --turn-url turn:t:3478 needs --turn-secret (or TURN_SECRET)",
+    );
   });
 });
 

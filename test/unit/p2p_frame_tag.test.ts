@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { describe, test } from "node:test";
 import { Signer } from "../../src/cable/signer.js";
 import { html } from "../../src/html/html.js";
@@ -115,6 +116,47 @@ describe("p2pFrameTag", () => {
     assert.throws(
       () => p2pFrameTag(signer, { sessionId: "s", peerId: "a", config: { reconnect: { maxMs: 0 } } }),
       /reconnect.maxMs must be a positive number, got 0/,
+    );
+  });
+
+  test("mints the page's own TURN credential from ice, adds it to the config's servers, never the secret", () => {
+    const signer = new Signer(SECRET);
+    const ice = {
+      turnUrls: ["turn:10.233.0.1:3478"],
+      turnSecret: "turn-secret",
+      transportPolicy: "relay" as const,
+    };
+    const before = Date.now();
+    const markup = String(
+      p2pFrameTag(signer, {
+        sessionId: "s",
+        peerId: "ann",
+        ice,
+        config: { iceServers: [{ urls: "stun:10.233.0.1:3478" }], iceRestart: { disconnectedMs: 500 } },
+      }),
+    );
+    assert.ok(!markup.includes("turn-secret"));
+    const config = JSON.parse(frameAttributes(markup).config!);
+    assert.equal(config.iceServers.length, 2);
+    assert.deepEqual(config.iceServers[0], { urls: "stun:10.233.0.1:3478" });
+    const turn = config.iceServers[1];
+    assert.match(turn.username, /^\d+:ann$/);
+    assert.equal(turn.credential, createHmac("sha1", "turn-secret").update(turn.username).digest("base64"));
+    assert.equal(config.iceTransportPolicy, "relay");
+    assert.equal(config.iceExpiresAt, Number(turn.username.split(":")[0]) * 1000);
+    assert.ok(config.iceExpiresAt >= before + 3600_000 - 1000);
+    assert.deepEqual(config.iceRestart, { disconnectedMs: 500 });
+  });
+
+  test("refuses a TURN URL without a secret, and a restart timeout that is not positive", () => {
+    const signer = new Signer(SECRET);
+    assert.throws(
+      () => p2pFrameTag(signer, { sessionId: "s", peerId: "a", ice: { turnUrls: ["turn:t"] } }),
+      /TURN URL "turn:t" needs a TURN secret/,
+    );
+    assert.throws(
+      () => p2pFrameTag(signer, { sessionId: "s", peerId: "a", config: { iceRestart: { timeoutMs: 0 } } }),
+      /iceRestart.timeoutMs must be a positive number, got 0/,
     );
   });
 

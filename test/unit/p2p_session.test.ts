@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { SessionEvents } from "../../src/client/session/events.js";
 import { P2pSession } from "../../src/client/session/p2p_session.js";
-import type { P2pSessionOptions } from "../../src/client/session/types.js";
+import { type P2pSessionOptions, sessionDefaults } from "../../src/client/session/types.js";
 import type { P2pError } from "../../src/protocol/errors.js";
 import { FakeClock } from "../../src/testing/fake_clock.js";
 import {
@@ -528,10 +528,29 @@ describe("P2pSession", () => {
     const bob = world.peer("bob");
     await world.connected(host, bob);
     assert.equal(bob.session.cableAttached, false);
-    world.network.connections.find((pc) => pc.label === "bob")!.setConnectionState("failed");
-    assert.equal(bob.session.state, "negotiating");
+    const channel = world.network.connections.find((pc) => pc.label === "bob")!.channels[0]!;
+    channel.remote!.close();
+    await until(() => bob.session.state === "negotiating", "bob to notice the closed channel");
     assert.equal(bob.cable.consumers.length, 2, "attached at once");
     bob.live()!.connected();
+    assert.deepEqual(joins(bob).at(-1), { action: "join", data: {} });
+  });
+
+  test("comes back on the cable when ICE fails, and joins again only once the restart's deadline passed", async () => {
+    const world = new World();
+    const host = world.peer("h");
+    const bob = world.peer("bob");
+    await world.connected(host, bob);
+    world.network.connections.find((pc) => pc.label === "bob")!.setConnectionState("failed");
+    assert.equal(bob.session.state, "connected", "interrupted, not dead");
+    assert.equal(bob.cable.consumers.length, 2, "attached at once, for the host's restart offer");
+    bob.live()!.connected();
+    assert.deepEqual(joins(bob).at(-1), { action: "join", data: { resume: true } });
+    // Nobody restarts (the host is not told): the link is dead after iceRestart.timeoutMs.
+    await elapse(world.clock, sessionDefaults.iceRestart.timeoutMs - 400);
+    assert.equal(bob.session.state, "connected");
+    await elapse(world.clock, 600);
+    assert.equal(bob.session.state, "negotiating");
     assert.deepEqual(joins(bob).at(-1), { action: "join", data: {} });
   });
 
@@ -543,5 +562,105 @@ describe("P2pSession", () => {
     await elapse(world.clock, 15_000);
     assert.equal(bob.session.state, "connected");
     assert.equal(host.session.peers.bob, "connected");
+  });
+});
+
+describe("P2pSession ICE restart", () => {
+  /** The host's and bob's peer connections of their link. */
+  const pcs = (world: World) => ({
+    hostPc: world.network.connections.find((pc) => pc.label === "h")!,
+    bobPc: world.network.connections.find((pc) => pc.label === "bob")!,
+  });
+  const statesSince = (peer: Peer, from: number) =>
+    peer.events.slice(from).flatMap((e) => (e.name === "state" ? [e.detail.state] : []));
+
+  test("restarts ICE from the host through the cable when the link loses its path, without a new link", async () => {
+    const world = new World();
+    const host = world.peer("h");
+    const bob = world.peer("bob");
+    await world.connected(host, bob);
+    const { hostPc, bobPc } = pcs(world);
+    const [connections, hostEvents, bobEvents] = [
+      world.network.connections.length,
+      host.events.length,
+      bob.events.length,
+    ];
+    bobPc.setIceState("disconnected");
+    hostPc.setIceState("disconnected");
+    // bob comes back on the cable and joins with `resume`; the host's answer to that is its restart offer.
+    assert.equal(bob.session.cableAttached, true);
+    bob.live()!.connected();
+    assert.deepEqual(joins(bob).at(-1), { action: "join", data: { resume: true } });
+    world.ready("h", "bob", ["h", "bob"], { resume: true });
+    await world.until(() => bob.session.cableAttached === false, "bob restored and off the cable again");
+    assert.equal(hostPc.restarts, 1);
+    assert.equal(hostPc.iceConnectionState, "connected");
+    assert.equal(bobPc.iceConnectionState, "connected");
+    assert.equal(world.network.connections.length, connections, "the same peer connections");
+    assert.deepEqual(statesSince(bob, bobEvents), [], "bob never left connected");
+    assert.ok(
+      host
+        .peersEvents()
+        .slice(hostEvents)
+        .every((states) => states.bob === "connected"),
+      "the host never showed bob otherwise",
+    );
+    assert.ok(bob.logger.entries.some((e) => e.message === "ice restored"));
+    await bob.session.send("after the restart");
+    await world.until(
+      () => host.events.some((e) => e.name === "message" && e.detail.data === "after the restart"),
+      "bob's message at the host",
+    );
+  });
+
+  test("restarts after iceRestart.disconnectedMs of disconnected, with the freshest credentials", async () => {
+    const world = new World();
+    const host = world.peer("h", { iceExpiresAt: world.clock.now() + 60_000, iceTransportPolicy: "relay" });
+    const bob = world.peer("bob", { keepCableConnection: true });
+    await world.connected(host, bob);
+    const { hostPc, bobPc } = pcs(world);
+    assert.equal(hostPc.configuration.iceTransportPolicy, "relay");
+    const fresh = [{ urls: "turn:10.233.0.1:3478", username: "9999999999:h", credential: "fresh" }];
+    // Halfway to the expiry the host asks for fresh credentials; the server answers `ice-servers`.
+    await elapse(world.clock, 30_000);
+    assert.equal(host.actions().filter((a) => a.action === "ice_servers").length, 1);
+    host
+      .live()!
+      .received({
+        type: "ice-servers",
+        iceServers: fresh,
+        iceTransportPolicy: "relay",
+        expiresAt: world.clock.now() + 60_000,
+      });
+    hostPc.setIceState("disconnected");
+    await elapse(world.clock, sessionDefaults.iceRestart.disconnectedMs - 200);
+    assert.equal(hostPc.restarts, 0, "disconnected may come back by itself");
+    await elapse(world.clock, 400);
+    assert.equal(hostPc.restarts, 1);
+    assert.deepEqual(hostPc.configurations.at(-1)?.iceServers, fresh);
+    await world.until(
+      () => hostPc.signalingState === "stable" && bobPc.signalingState === "stable",
+      "the restart negotiated",
+    );
+    assert.equal(host.session.peers.bob, "connected");
+    assert.equal(joins(bob).length, 1, "bob never joined again");
+  });
+
+  test("sends its restart offer again when the client comes back on the cable after it went", async () => {
+    const world = new World();
+    const host = world.peer("h");
+    const bob = world.peer("bob");
+    await world.connected(host, bob);
+    const { hostPc, bobPc } = pcs(world);
+    hostPc.setIceState("failed");
+    assert.equal(hostPc.restarts, 1, "failed restarts at once");
+    await world.until(() => hostPc.signalingState === "have-local-offer", "the restart offer");
+    world.pump(); // bob is off the cable: the offer is lost
+    bobPc.setIceState("disconnected");
+    bob.live()!.connected();
+    world.ready("h", "bob", ["h", "bob"], { resume: true });
+    await world.until(() => bob.session.cableAttached === false, "bob restored");
+    assert.equal(hostPc.restarts, 1, "the same offer, sent again");
+    assert.ok(host.logger.entries.some((e) => e.message === "ice restart offer sent again"));
   });
 });

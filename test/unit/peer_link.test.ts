@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { decodeBody, encodeMessage } from "../../src/client/session/message_codec.js";
 import { PeerLink, type PeerLinkSettings } from "../../src/client/session/peer_link.js";
+import { sessionDefaults } from "../../src/client/session/types.js";
 import type { SessionSignal as WireSignal } from "../../src/protocol/session_messages.js";
 import { FakeClock } from "../../src/testing/fake_clock.js";
 import { FakePeerNetwork } from "../../src/testing/fake_peer_network.js";
@@ -88,10 +89,32 @@ describe("PeerLink on a FakePeerNetwork", () => {
     assert.deepEqual(states, ["disconnected"]);
   });
 
-  test("reports disconnected when the peer connection fails", async () => {
-    const { host, client, network } = linkedPair();
-    await until(() => host.open && client.open, "both links open");
+  test("reports disconnected when the peer connection fails before it opened", async () => {
+    const { host, network } = linkedPair();
     network.connections[0]!.setConnectionState("failed");
     assert.equal(host.state, "disconnected");
+  });
+
+  test("takes a failed connection of an open link for an interruption, dead only after iceRestart.timeoutMs", async () => {
+    const { host, client, network, clock } = linkedPair();
+    await until(() => host.open && client.open, "both links open");
+    const ice: string[] = [];
+    host.on("ice", (state) => ice.push(state));
+    network.connections[0]!.setConnectionState("failed");
+    assert.equal(host.state, "connected");
+    assert.equal(host.interrupted, true);
+    assert.deepEqual(ice, ["interrupted"]);
+    assert.equal(network.connections[0]!.restarts, 1, "the host side restarts at once");
+    await elapse(clock, sessionDefaults.iceRestart.timeoutMs + 200);
+    assert.equal(host.state, "disconnected");
+  });
+
+  test("tells a restart offer of the same connection from the offer of a new one", async () => {
+    const { host, client } = linkedPair();
+    await until(() => host.open && client.open, "both links open");
+    const own = host.negotiation.peerConnection.localDescription!.sdp!;
+    assert.equal(client.sameConnection(own), true);
+    assert.equal(client.sameConnection(own.replace(/fingerprint:.*/, "fingerprint:fake other")), false);
+    assert.equal(client.sameConnection("v=0"), false);
   });
 });

@@ -27,6 +27,11 @@ export interface PerfectNegotiationOptions {
    * their own (a mesh room's newcomer adds its camera here: one negotiation per pair).
    */
   beforeAnswer?: () => void;
+  /**
+   * Default `true`: ICE `failed` restarts ICE here. `false` leaves it to the owner (a session link
+   * restarts from the offering side only, with fresh TURN credentials, through the cable).
+   */
+  restartIceOnFailure?: boolean;
   logger?: Logger;
 }
 
@@ -73,6 +78,7 @@ export class PerfectNegotiation {
   readonly #send: (signal: NegotiationSignal) => void;
   readonly #beforeAnswer: (() => void) | undefined;
   readonly #maxRetries: number;
+  readonly #restartIceOnFailure: boolean;
   readonly #logger: Logger;
   readonly #events: Emitter<PerfectNegotiationEvents>;
   #failures = 0;
@@ -84,6 +90,7 @@ export class PerfectNegotiation {
     this.#send = options.send;
     this.#beforeAnswer = options.beforeAnswer;
     this.#maxRetries = options.maxRetries ?? perfectNegotiationDefaults.maxRetries;
+    this.#restartIceOnFailure = options.restartIceOnFailure ?? true;
     this.#logger = options.logger ?? silentLogger;
     this.#events = new Emitter((error, event) =>
       this.#logger.error("negotiation listener failed", { event, error: String(error) }),
@@ -100,7 +107,7 @@ export class PerfectNegotiation {
       this.#events.emit("connectionstatechange", pc.connectionState),
     );
     pc.addEventListener("iceconnectionstatechange", () => {
-      if (pc.iceConnectionState === "failed" && !this.#closed) {
+      if (pc.iceConnectionState === "failed" && !this.#closed && this.#restartIceOnFailure) {
         this.#logger.info("ice failed, restarting ice", {});
         pc.restartIce();
       }

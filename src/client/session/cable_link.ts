@@ -218,6 +218,13 @@ export function parseSignalingMessage(data: unknown): SignalingMessage | null {
       }
       return null;
     }
+    case "ice-servers":
+      return Array.isArray(m.iceServers) &&
+        m.iceServers.every((server) => typeof server === "object" && server !== null) &&
+        (m.iceTransportPolicy === "all" || m.iceTransportPolicy === "relay") &&
+        (m.expiresAt === null || typeof m.expiresAt === "number")
+        ? (m as SignalingMessage)
+        : null;
     case "peer-left":
       return isString(m.peer) ? (m as SignalingMessage) : null;
     case "host-left":

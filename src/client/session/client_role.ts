@@ -44,6 +44,11 @@ export class ClientRole {
     return this.#hostLink?.open ?? false;
   }
 
+  /** Whether the link to the host is open but its ICE lost its path: the page rejoins the cable to restart it. */
+  get interrupted(): boolean {
+    return this.#hostLink?.interrupted ?? false;
+  }
+
   /** A `ready` named `host`: a link to another host goes, and offers are taken from `host` only. */
   hostNamed(host: string): void {
     if (this.#hostLink?.host === host) return;
@@ -103,6 +108,18 @@ export class ClientRole {
         reporter.stateChanged("connected");
         for (const bytes of outbox.drain()) void hostLink.send(bytes).catch((e) => reporter.error(e));
         if (!settings.keepCable) cable.detach();
+      },
+      // ICE restart: the host offers it through the cable, so come back on it and join with
+      // `resume` (the host then sends its restart offer again, in case this page missed it).
+      iceChanged: (state) => {
+        if (state === "restored") {
+          settings.logger.info("link to the host restored by an ice restart", { peer: peerId, host });
+          if (!settings.keepCable) cable.detach();
+        } else if (cable.connected) {
+          membership.join();
+        } else {
+          cable.attach();
+        }
       },
       // The host is gone (channel closed, heartbeat silent): join again, wherever the host now is.
       lost: () => {

@@ -28,4 +28,6 @@ export interface PeerLinkEvents {
   message: DecodedMessage;
   stream: MediaStream;
   error: P2pError;
+  /** ICE lost its path (`interrupted`: an ICE restart is due) or found one again (`restored`). */
+  ice: "interrupted" | "restored";
 }

@@ -20,6 +20,11 @@ export interface HostLinkOptions {
   progressed(state: "negotiating" | "connecting"): void;
   /** The data channel opened. */
   opened(): void;
+  /**
+   * ICE lost its path (`interrupted`): the host will restart ICE through the cable, so the page
+   * must be on it; or found one again (`restored`).
+   */
+  iceChanged(state: "interrupted" | "restored"): void;
   /** The link died (channel closed, heartbeat silent, negotiation failed). */
   lost(): void;
   /** The link did not open in time; it is closed already. */
@@ -56,6 +61,11 @@ export class HostLink {
     return this.#link?.open ?? false;
   }
 
+  /** Whether the link is open but its ICE lost its path (a restart is due or under way). */
+  get interrupted(): boolean {
+    return this.#link?.interrupted ?? false;
+  }
+
   /** The host's status map as merged here. */
   get states(): PeerStates {
     return this.#status.states;
@@ -76,8 +86,9 @@ export class HostLink {
       });
       return;
     }
-    // An offer through the cable always starts a new link: renegotiation travels on the data channel.
-    if (signal.type === "offer") {
+    // An offer through the cable starts a new link (renegotiation travels on the data channel),
+    // unless it is an ICE restart of this one: the same connection, its channel on the lost path.
+    if (signal.type === "offer" && !(this.#link?.open && this.#link.sameConnection(signal.sdp))) {
       this.#link?.close();
       this.#link = this.#createLink();
       this.#startTimer();
@@ -124,6 +135,9 @@ export class HostLink {
       } else if (state === "negotiating" || state === "connecting") {
         this.#options.progressed(state);
       }
+    });
+    link.on("ice", (state) => {
+      if (this.#link === link) this.#options.iceChanged(state);
     });
     link.on("message", (message) => this.#received(message));
     link.on("stream", (stream) => this.#options.stream(stream));

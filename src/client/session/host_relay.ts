@@ -71,7 +71,7 @@ export class HostRelay {
 
   /**
    * A client joined (`ready`). With `resume` and an open link to it, the link stays (a cable blip on
-   * its side); otherwise a fresh link replaces any old one (an open one is told it was replaced),
+   * its side, or a client back on the cable for an ICE restart: the restart offer goes again); otherwise a fresh link replaces any old one (an open one is told it was replaced),
    * and the host offers.
    */
   accept(peerId: string, joinId?: string, resume = false): void {
@@ -79,6 +79,7 @@ export class HostRelay {
     const old = this.#members.get(peerId);
     if (resume && old?.link.open) {
       old.joinId = joinId;
+      old.link.restartIce();
       return;
     }
     if (old?.link.open) this.#retire(old);

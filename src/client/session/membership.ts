@@ -16,6 +16,8 @@ export interface MembershipOptions {
   resumeDelayMs: number;
   /** The host this page's data channel is open to, `null` when none is open: then `join` says `resume`. */
   linkedHost(): string | null;
+  /** Whether that link lost its ICE path: back on the cable for its restart, join at once. Default never. */
+  linkInterrupted?(): boolean;
 }
 
 /**
@@ -42,7 +44,7 @@ export class Membership {
   /** The subscription is confirmed (first time, or on a fresh socket after a loss). */
   subscribed(): void {
     const host = this.#options.linkedHost();
-    if (host === null) {
+    if (host === null || this.#options.linkInterrupted?.()) {
       this.join();
       return;
     }

@@ -5,6 +5,7 @@ import { CableLink } from "./cable_link.js";
 import { ClientRole } from "./client_role.js";
 import type { SessionEvents } from "./events.js";
 import { HostRelay } from "./host_relay.js";
+import { IceRefresh } from "./ice_refresh.js";
 import { Membership } from "./membership.js";
 import { encodeMessage } from "./message_codec.js";
 import { Outbox } from "./outbox.js";
@@ -45,6 +46,7 @@ export class P2pSession {
   readonly #membership: Membership;
   readonly #client: ClientRole;
   readonly #lifecycle: PageLifecycle;
+  readonly #ice: IceRefresh;
 
   constructor(options: P2pSessionOptions) {
     this.sessionId = options.sessionId;
@@ -75,6 +77,7 @@ export class P2pSession {
       logger,
       resumeDelayMs: settings.resumeDelayMs,
       linkedHost: () => this.#client.linkedHost,
+      linkInterrupted: () => this.#client.interrupted,
     });
     this.#client = new ClientRole({
       sessionId: this.sessionId,
@@ -86,6 +89,13 @@ export class P2pSession {
       outbox: this.#outbox,
       streams: this.#streams,
       replaced: (message) => this.#fail(Reasons.replaced, message),
+    });
+    this.#ice = new IceRefresh({
+      configuration: settings.link.configuration,
+      expiresAt: settings.iceExpiresAt,
+      clock,
+      logger,
+      request: () => this.#cable.perform("ice_servers"),
     });
     this.#lifecycle = new PageLifecycle(settings.pageEvents, {
       pageClosed: () => this.close(),
@@ -124,6 +134,7 @@ export class P2pSession {
   start(): void {
     if (this.#closed || this.state === "failed") return;
     this.#lifecycle.listen();
+    this.#ice.start();
     this.#report.stateChanged("negotiating");
     this.#cable.attach();
   }
@@ -163,6 +174,7 @@ export class P2pSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#lifecycle.stop();
+    this.#ice.stop();
     this.#teardown();
     this.#cable.close();
     this.#report.stateChanged("closed");
@@ -180,6 +192,9 @@ export class P2pSession {
       case "signal":
         if (this.#relay) this.#relay.receiveSignal(message.from, message.signal);
         else this.#client.receiveSignal(message.from, message.signal);
+        break;
+      case "ice-servers":
+        this.#ice.received(message);
         break;
       case "peer-left":
         this.#relay?.peerLeft(message.peer);
@@ -291,6 +306,7 @@ export class P2pSession {
   #fail(reason: string, message: string): void {
     if (this.state === "failed") return;
     this.#report.serverError(reason, message);
+    this.#ice.stop();
     this.#teardown();
     this.#cable.abandon();
     this.#report.stateChanged("failed");

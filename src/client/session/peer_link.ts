@@ -7,7 +7,13 @@ import { FrameReceiver, FrameSender } from "./chunker.js";
 import type { PeerLinkEvents } from "./events.js";
 import { Heartbeat } from "./heartbeat.js";
 import { decodeMessage, encodeMessage } from "./message_codec.js";
-import type { Clock, HeartbeatOptions, SessionState } from "./types.js";
+import {
+  type Clock,
+  type HeartbeatOptions,
+  type IceRestartOptions,
+  type SessionState,
+  sessionDefaults,
+} from "./types.js";
 
 // Bytes that must leave the send buffer between two ticks to count as the other side taking data.
 const BULK_PROGRESS_BYTES = 64 * 1024;
@@ -20,6 +26,8 @@ export interface PeerLinkOptions {
   configuration: RTCConfiguration;
   createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
   heartbeat: HeartbeatOptions;
+  /** When a connected link whose ICE lost its path restarts ICE, and how long it gets to come back. Default `sessionDefaults.iceRestart`. */
+  iceRestart?: IceRestartOptions;
   clock: Clock;
   logger: Logger;
   chunkSize: number;
@@ -37,6 +45,11 @@ export type PeerLinkSettings = Omit<PeerLinkOptions, "peerId" | "side" | "signal
  * perfect way (the host impolite and offering first, the client polite), one ordered data channel
  * carrying framed messages, and a heartbeat. Signals go through the cable until the channel opens,
  * then over the channel itself, so renegotiation (a stream added later) needs no server.
+ *
+ * A connected link whose ICE goes `failed`, or stays `disconnected` for `iceRestart.disconnectedMs`,
+ * is interrupted, not dead: the host side restarts ICE (with the configuration as it is then, so
+ * fresh TURN credentials) and, while interrupted, both sides signal through the cable, since the
+ * channel rides the lost path. The link is dead only if ICE is not back within `iceRestart.timeoutMs`.
  */
 export class PeerLink {
   readonly peerId: string;
@@ -50,6 +63,12 @@ export class PeerLink {
   readonly #options: PeerLinkOptions;
   readonly #streams = new Set<string>();
   #lastProgress = 0;
+  /** When ICE lost its path (clock time), `null` while it has one. */
+  #interruptedAt: number | null = null;
+  #restartTimer: unknown = null;
+  #deadlineTimer: unknown = null;
+  /** An ICE restart offer went out during this interruption. */
+  #restartOffered = false;
 
   constructor(options: PeerLinkOptions) {
     this.peerId = options.peerId;
@@ -67,6 +86,8 @@ export class PeerLink {
       // SCTP takes small beats off the buffer even when nobody is left to receive them.
       quiet: () => this.#receiver.receiving,
       alive: () => {
+        // While ICE is interrupted its restart deadline decides, not the silence it causes.
+        if (this.#interruptedAt !== null) return true;
         const progress = this.#sender?.progress ?? 0;
         const moved = progress - this.#lastProgress >= BULK_PROGRESS_BYTES;
         this.#lastProgress = progress;
@@ -82,6 +103,7 @@ export class PeerLink {
       configuration: options.configuration,
       createPeerConnection: options.createPeerConnection,
       logger: options.logger,
+      restartIceOnFailure: false,
       send: (signal) => this.#sendSignal(signal),
     });
     const pc = this.negotiation.peerConnection;
@@ -97,8 +119,12 @@ export class PeerLink {
     });
     pc.addEventListener("connectionstatechange", () => {
       if (pc.connectionState === "connecting" && this.#state === "negotiating") this.#setState("connecting");
-      if (pc.connectionState === "failed") this.#end("disconnected");
+      if (pc.connectionState === "failed") {
+        if (this.#state === "connected") this.#iceLost(true);
+        else this.#end("disconnected");
+      }
     });
+    this.negotiation.on("iceconnectionstatechange", (state) => this.#iceChanged(state));
     if (options.side === "host") {
       for (const stream of options.streams ?? []) this.addStream(stream);
       this.#adopt(pc.createDataChannel("p2p", { ordered: true }));
@@ -118,12 +144,48 @@ export class PeerLink {
     return this.#state === "connected";
   }
 
+  /** Whether the link is open but ICE lost its path (an ICE restart is due or under way). */
+  get interrupted(): boolean {
+    return this.#interruptedAt !== null;
+  }
+
+  /**
+   * Whether `sdp` comes from the same peer connection as the other side's current description (the
+   * same DTLS fingerprint): an ICE restart offer of this link, not the offer of a new one.
+   */
+  sameConnection(sdp: string): boolean {
+    const current = fingerprint(this.negotiation.peerConnection.remoteDescription?.sdp);
+    return current !== null && current === fingerprint(sdp);
+  }
+
+  /**
+   * The host side restarts ICE now, with the configuration as it is now (fresh TURN credentials).
+   * A restart offer already out during this interruption is sent again instead (the client was
+   * off the cable when it went). No-op on the client side, or on a link that is not interrupted.
+   */
+  restartIce(): void {
+    if (this.#options.side !== "host" || this.#interruptedAt === null || this.#ended) return;
+    const pc = this.negotiation.peerConnection;
+    const pending = pc.signalingState === "have-local-offer" ? pc.localDescription : null;
+    if (this.#restartOffered && pending?.sdp) {
+      this.#options.logger.info("ice restart offer sent again", { peer: this.peerId });
+      this.#options.signal({ type: "offer", sdp: pending.sdp });
+      return;
+    }
+    this.#restartOffered = true;
+    this.#options.logger.info("restarting ice", { peer: this.peerId });
+    this.#applyConfiguration();
+    this.negotiation.restart();
+  }
+
   on<K extends keyof PeerLinkEvents>(event: K, listener: (detail: PeerLinkEvents[K]) => void): () => void {
     return this.#events.on(event, listener);
   }
 
   /** Applies a signal that came through the cable. */
   receiveSignal(signal: SessionSignal): void {
+    // The client answers a restart with candidates gathered under the fresh configuration.
+    if (signal.type === "offer" && this.#interruptedAt !== null) this.#applyConfiguration();
     // An answer with no offer of ours outstanding answers an offer of a link this one replaced
     // (the peer joined twice in a row): applying it would fail the fresh negotiation.
     if (signal.type === "answer" && this.negotiation.peerConnection.signalingState !== "have-local-offer") {
@@ -189,7 +251,8 @@ export class PeerLink {
   }
 
   #sendSignal(signal: NegotiationSignal): void {
-    if (this.#channel?.readyState === "open" && this.#sender) {
+    // An interrupted link's channel rides the lost path: its ICE restart goes through the cable.
+    if (this.#channel?.readyState === "open" && this.#sender && this.#interruptedAt === null) {
       void this.#sender.send(encodeMessage({ t: "sig" }, signal as never)).catch((error) =>
         this.#options.logger.warn("signal lost with the channel", {
           peer: this.peerId,
@@ -211,6 +274,82 @@ export class PeerLink {
     }
   }
 
+  // --- ICE restart --------------------------------------------------------------
+
+  #iceChanged(state: RTCIceConnectionState): void {
+    if (this.#state !== "connected") return; // before the channel opens, the negotiation timeout decides
+    if (state === "connected" || state === "completed") this.#iceBack();
+    else if (state === "failed") this.#iceLost(true);
+    else if (state === "disconnected") this.#iceLost(false);
+  }
+
+  /** ICE lost its path: restart at once when it failed, after `disconnectedMs` when disconnected. */
+  #iceLost(failed: boolean): void {
+    const { clock, logger } = this.#options;
+    const iceRestart = this.#options.iceRestart ?? sessionDefaults.iceRestart;
+    if (this.#interruptedAt === null) {
+      this.#interruptedAt = clock.now();
+      logger.info("ice interrupted", { peer: this.peerId, failed });
+      this.#deadlineTimer = clock.setTimeout(() => {
+        this.#deadlineTimer = null;
+        logger.info("ice restart did not bring the link back: link dead", {
+          peer: this.peerId,
+          timeoutMs: iceRestart.timeoutMs,
+        });
+        this.#end("disconnected");
+      }, iceRestart.timeoutMs);
+      this.#events.emit("ice", "interrupted");
+    }
+    if (failed) {
+      this.#clearRestartTimer();
+      this.restartIce();
+    } else if (this.#restartTimer === null && !this.#restartOffered) {
+      this.#restartTimer = clock.setTimeout(() => {
+        this.#restartTimer = null;
+        this.restartIce();
+      }, iceRestart.disconnectedMs);
+    }
+  }
+
+  #iceBack(): void {
+    if (this.#interruptedAt === null) return;
+    const { clock, logger } = this.#options;
+    logger.info("ice restored", { peer: this.peerId, afterMs: clock.now() - this.#interruptedAt });
+    this.#clearIceTimers();
+    this.#interruptedAt = null;
+    this.#restartOffered = false;
+    this.#heartbeat.heard();
+    this.#events.emit("ice", "restored");
+  }
+
+  /** Hands the session's ICE configuration as it is now (fresh TURN credentials) to the connection. */
+  #applyConfiguration(): void {
+    const pc = this.negotiation.peerConnection;
+    if (typeof pc.setConfiguration !== "function") return;
+    try {
+      pc.setConfiguration({ ...pc.getConfiguration(), ...this.#options.configuration });
+    } catch (error) {
+      this.#options.logger.warn("ice configuration not applied", { peer: this.peerId, error: String(error) });
+    }
+  }
+
+  #clearRestartTimer(): void {
+    if (this.#restartTimer === null) return;
+    this.#options.clock.clearTimeout(this.#restartTimer);
+    this.#restartTimer = null;
+  }
+
+  #clearIceTimers(): void {
+    this.#clearRestartTimer();
+    if (this.#deadlineTimer === null) return;
+    this.#options.clock.clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = null;
+  }
+
+  get #ended(): boolean {
+    return this.#state === "closed" || this.#state === "disconnected" || this.#state === "failed";
+  }
+
   #setState(state: SessionState): void {
     if (this.#state === state) return;
     this.#state = state;
@@ -218,7 +357,8 @@ export class PeerLink {
   }
 
   #end(state: "disconnected" | "closed" | "failed"): void {
-    if (this.#state === "closed" || this.#state === "disconnected" || this.#state === "failed") return;
+    if (this.#ended) return;
+    this.#clearIceTimers();
     this.#heartbeat.stop();
     this.#sender?.close();
     if (state !== "closed") this.#setState(state);
@@ -227,4 +367,9 @@ export class PeerLink {
     this.#channel?.close();
     this.negotiation.close();
   }
+}
+
+/** The DTLS fingerprint line of an SDP: one per peer connection (its certificate). */
+function fingerprint(sdp: string | undefined): string | null {
+  return sdp?.match(/^a=fingerprint:(.+)$/m)?.[1]?.trim() ?? null;
 }

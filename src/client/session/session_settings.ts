@@ -23,6 +23,8 @@ export interface SessionSettings {
   link: PeerLinkSettings;
   /** Where `pagehide` / `pageshow` come from: the window in a browser, nothing in Node. */
   pageEvents: EventTarget | null;
+  /** When the TURN credentials of `link.configuration` expire (unix ms), `null` if never. */
+  iceExpiresAt: number | null;
 }
 
 /** Fills in the defaults of `sessionDefaults` (and the real clock, a silent logger, the window). */
@@ -40,13 +42,19 @@ export function sessionSettings(options: P2pSessionOptions): SessionSettings {
     clock,
     logger,
     link: {
-      configuration: { iceServers: options.iceServers ?? sessionDefaults.iceServers },
+      // One object for every link of the session: fresh credentials replace its `iceServers`.
+      configuration: {
+        iceServers: options.iceServers ?? sessionDefaults.iceServers,
+        ...(options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {}),
+      },
+      iceRestart: { ...sessionDefaults.iceRestart, ...options.iceRestart },
       createPeerConnection: options.createPeerConnection,
       heartbeat: { ...sessionDefaults.heartbeat, ...options.heartbeat },
       clock,
       logger,
       chunkSize: options.chunkSize ?? sessionDefaults.chunkSize,
     },
+    iceExpiresAt: options.iceExpiresAt ?? null,
     pageEvents:
       options.pageEvents !== undefined
         ? options.pageEvents

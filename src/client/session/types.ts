@@ -52,6 +52,17 @@ export interface BackoffOptions {
   maxMs: number;
 }
 
+/**
+ * ICE restart of a link whose ICE went `failed`, or stayed `disconnected` for `disconnectedMs`:
+ * the host (the offering side) restarts ICE through the cable with fresh TURN credentials, the
+ * client comes back on the cable to answer. A link not connected again within `timeoutMs` of the
+ * interruption is dead (the client then joins again); meanwhile the heartbeat's silence waits.
+ */
+export interface IceRestartOptions {
+  disconnectedMs: number;
+  timeoutMs: number;
+}
+
 /** Timers, injectable so tests drive time by hand. */
 export interface Clock {
   /** Milliseconds, as `Date.now()`. */
@@ -85,6 +96,16 @@ export interface P2pSessionOptions {
   cableUrl?: string;
   /** Default `[]`: STUN and TURN are the deployer's choice. */
   iceServers?: RTCIceServer[];
+  /** `relay` connects through TURN only. Default the browser's (`all`). */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /**
+   * Unix milliseconds at which the TURN credentials in `iceServers` expire (`p2pFrameTag` sets it).
+   * Halfway there, a page on the cable asks for fresh ones (`ice_servers`); a page off the cable
+   * gets fresh ones with its next `join`. Default: the credentials do not expire.
+   */
+  iceExpiresAt?: number;
+  /** ICE restart of a link that lost its path. Default 2 s of `disconnected`, 8 s to come back. */
+  iceRestart?: Partial<IceRestartOptions>;
   heartbeat?: Partial<HeartbeatOptions>;
   /** Default `false`: a client closes its cable socket once connected to the host. */
   keepCableConnection?: boolean;
@@ -124,12 +145,14 @@ export interface P2pSessionOptions {
 }
 
 /**
- * Defaults of `P2pSessionOptions`: no ICE servers, a 1 s heartbeat with a 4 s idle timeout, cable
+ * Defaults of `P2pSessionOptions`: no ICE servers, ICE restarted after 2 s of `disconnected` and
+ * given 8 s to come back, a 1 s heartbeat with a 4 s idle timeout, cable
  * dropped once connected, 256 queued messages at most, 10 s to open a link, 3 s to connect the
  * cable, 5 s to wait for the host before a resuming join, retries from 250 ms doubling up to 10 s.
  */
 export const sessionDefaults = {
   iceServers: [] as RTCIceServer[],
+  iceRestart: { disconnectedMs: 2000, timeoutMs: 8000 } satisfies IceRestartOptions,
   heartbeat: { intervalMs: 1000, idleTimeoutMs: 4000 } satisfies HeartbeatOptions,
   keepCableConnection: false,
   chunkSize: 16 * 1024,

@@ -1,7 +1,7 @@
-import type { ServerResponse } from "node:http";
-import type { P2pFrameConfig } from "../../html/p2p_frame_tag.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type P2pFrameConfig, p2pFrameTicket } from "../../html/p2p_frame_tag.js";
 import { isSessionPart } from "../../identity/session_token.js";
-import { type Route, sendHtml, sendText } from "../router.js";
+import { type Route, sendHtml, sendJson, sendText } from "../router.js";
 import { chatNameView, chatView } from "../views/chat.js";
 
 /** Limits of the `/chat` query, as its 400 messages state them. */
@@ -13,6 +13,10 @@ type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
  * `GET /chat?name=NAME&session=ID`: the chat (a one-to-many session) for NAME, whose peer id is
  * NAME. Optional `interval` and `idle` (heartbeat, ms) and `keep=1` (keep the cable connection)
  * let anyone try the client configuration without code; a bad value is a 400 that names it.
+ *
+ * `GET /chat/token?name=NAME&session=ID` (same query): what that page's `<p2p-frame>` carries, as
+ * JSON `{ cableUrl, sessionId, peerId, token, config }`, for a peer without a page (a Node bot,
+ * `p2p-streams-channel join`). A bad query is a 400 `{ error }`.
  */
 export const chatRoutes: Route[] = [
   {
@@ -20,29 +24,66 @@ export const chatRoutes: Route[] = [
     path: "/chat",
     handle(request, response, _params, context) {
       const query = new URL(request.url ?? "/", "http://localhost").searchParams;
-      const sessionId = query.get("session") || "chat";
-      if (!isSessionPart(sessionId)) return badRequest(response, "session must be at most 200 characters");
-      const name = (query.get("name") ?? "").trim();
+      const chat = readChatQuery(query);
+      if (!chat.ok) return badRequest(response, chat.error);
+      const { sessionId, name, config } = chat.value;
       if (name === "") return sendHtml(response, chatNameView(sessionId, chatLimits.maxName));
-      if ([...name].length > chatLimits.maxName) {
-        return badRequest(response, `name must be at most ${chatLimits.maxName} characters`);
-      }
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-      if (/[\u0000-\u001f\u007f]/.test(name))
-        return badRequest(response, "name must not contain control characters");
-      const config = readConfig(query);
-      if (!config.ok) return badRequest(response, config.error);
       sendHtml(
         response,
         chatView(context.cable.signer, {
           name,
           sessionId,
-          config: { iceServers: context.iceServers, ...config.value },
+          config: { iceServers: context.iceServers, ...config },
+          ice: context.ice,
         }),
       );
     },
   },
+  {
+    method: "GET",
+    path: "/chat/token",
+    handle(request, response, _params, context) {
+      const query = new URL(request.url ?? "/", "http://localhost").searchParams;
+      const chat = readChatQuery(query);
+      if (!chat.ok) return sendJson(response, { error: chat.error }, 400);
+      const { sessionId, name, config } = chat.value;
+      if (name === "") return sendJson(response, { error: "name is required" }, 400);
+      const ticket = p2pFrameTicket(context.cable.signer, {
+        sessionId,
+        peerId: name,
+        config: { iceServers: context.iceServers, ...config },
+        ice: context.ice,
+      });
+      sendJson(response, { cableUrl: cableUrlFor(request), sessionId, peerId: name, ...ticket });
+    },
+  },
 ];
+
+/**
+ * The `/chat` query: the session (default `chat`), the name (`""` when missing or blank) and the
+ * client configuration, or the error a 400 states.
+ */
+function readChatQuery(
+  query: URLSearchParams,
+): Parsed<{ sessionId: string; name: string; config: P2pFrameConfig }> {
+  const sessionId = query.get("session") || "chat";
+  if (!isSessionPart(sessionId)) return { ok: false, error: "session must be at most 200 characters" };
+  const name = (query.get("name") ?? "").trim();
+  if (name === "") return { ok: true, value: { sessionId, name, config: {} } };
+  if ([...name].length > chatLimits.maxName)
+    return { ok: false, error: `name must be at most ${chatLimits.maxName} characters` };
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(name))
+    return { ok: false, error: "name must not contain control characters" };
+  const config = readConfig(query);
+  return config.ok ? { ok: true, value: { sessionId, name, config: config.value } } : config;
+}
+
+/** The cable's absolute URL as this request reached the server: a Node peer has no page to resolve `/cable`. */
+function cableUrlFor(request: IncomingMessage): string {
+  const secure = (request.socket as { encrypted?: boolean }).encrypted === true;
+  return `${secure ? "wss" : "ws"}://${request.headers.host ?? "localhost"}/cable`;
+}
 
 function readConfig(query: URLSearchParams): Parsed<P2pFrameConfig> {
   const config: P2pFrameConfig = {};

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { issueRoomClient } from "../../identity/room_token.js";
+import { iceConfiguration } from "../../identity/turn_credentials.js";
 import { type Route, redirect, sendHtml } from "../router.js";
 import { roomView } from "../views/room.js";
 import { roomsNewView } from "../views/rooms_new.js";
@@ -31,13 +32,17 @@ export const roomRoutes: Route[] = [
     handle(request, response, [roomId], context) {
       const signer = context.cable.signer;
       const name = new URL(request.url ?? "/", "http://localhost").searchParams.get("name");
+      const client = issueRoomClient(signer, roomId!, { name });
+      // This page's own TURN credentials, bound to its client id; the secret stays here.
+      const ice = iceConfiguration(context.ice, client.clientId);
       sendHtml(
         response,
         roomView(
           signer,
-          issueRoomClient(signer, roomId!, { name }),
-          context.iceServers,
+          client,
+          [...context.iceServers, ...ice.iceServers],
           context.roomVideoCaps,
+          ice.iceTransportPolicy,
         ),
       );
     },

@@ -1,6 +1,7 @@
 import type { Signer } from "../../cable/signer.js";
 import { html, type SafeHtml } from "../../html/html.js";
 import { type P2pFrameConfig, p2pFrameTag } from "../../html/p2p_frame_tag.js";
+import type { IceOptions } from "../../identity/turn_credentials.js";
 import { layout } from "./layout.js";
 
 // No favicon request: a 404 would be a console error on every chat page.
@@ -18,6 +19,8 @@ export interface ChatPage {
   name: string;
   sessionId: string;
   config: P2pFrameConfig;
+  /** STUN/TURN: the page gets TURN credentials minted for its peer id. */
+  ice?: IceOptions;
 }
 
 /**
@@ -25,7 +28,7 @@ export interface ChatPage {
  * inside `<p2p-frame>`. The `chat` Stimulus controller fills the lists and the status line.
  */
 export function chatView(signer: Signer, page: ChatPage): SafeHtml {
-  const { name, sessionId, config } = page;
+  const { name, sessionId, config, ice } = page;
   const chat = html`<div class="chat" data-controller="chat">
   <ul data-chat-target="messages" aria-live="polite"></ul>
   <ul data-chat-target="peers" aria-label="People"></ul>
@@ -37,7 +40,7 @@ export function chatView(signer: Signer, page: ChatPage): SafeHtml {
     head: STYLE,
     body: html`<h1>Chat <small>${sessionId}</small></h1>
 <p>You are <strong>${name}</strong>. Open this page with another name to chat: messages go peer to peer through the host.</p>
-${p2pFrameTag(signer, { sessionId, peerId: name, config }, chat)}`,
+${p2pFrameTag(signer, { sessionId, peerId: name, config, ice }, chat)}`,
   });
 }
 

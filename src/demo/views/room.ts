@@ -46,6 +46,7 @@ export function roomView(
   client: RoomClient,
   iceServers: RTCIceServer[],
   videoCaps: VideoCapOptions = {},
+  iceTransportPolicy: RTCIceTransportPolicy = "all",
 ): SafeHtml {
   const { roomId, clientId, token } = client;
   const name = client.name ?? shortClientId(clientId);
@@ -57,6 +58,7 @@ export function roomView(
 <section id="room" data-controller="room"
   data-room-client-id-value="${clientId}" data-room-token-value="${token}"
   data-room-ice-servers-value="${JSON.stringify(iceServers)}"
+  data-room-ice-transport-policy-value="${iceTransportPolicy}"
   data-room-video-caps-value="${JSON.stringify(videoCaps)}"
   data-action="p2p:medium-connected->room#mediumConnected p2p:medium-disconnected->room#mediumDisconnected">
   ${turboStreamFrom(signer, roomStreams.room(roomId))}
