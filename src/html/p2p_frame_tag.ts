@@ -75,10 +75,12 @@ export function p2pFrameTag(signer: Signer, options: P2pFrameOptions, inner?: Sa
 function withIce(config: P2pFrameConfig, ice: IceOptions | undefined, peerId: string): P2pFrameConfig {
   if (!ice) return config;
   const minted = iceConfiguration(ice, peerId);
+  const policy = config.iceTransportPolicy ?? (minted.iceTransportPolicy === "all" ? undefined : "relay");
   return {
     ...config,
     iceServers: [...(config.iceServers ?? []), ...minted.iceServers],
-    iceTransportPolicy: config.iceTransportPolicy ?? minted.iceTransportPolicy,
+    // `all` is the browser's default: the config names the policy only when it is `relay`.
+    ...(policy ? { iceTransportPolicy: policy } : {}),
     ...(minted.expiresAt === null ? {} : { iceExpiresAt: minted.expiresAt }),
   };
 }

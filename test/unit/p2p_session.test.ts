@@ -624,14 +624,12 @@ describe("P2pSession ICE restart", () => {
     // Halfway to the expiry the host asks for fresh credentials; the server answers `ice-servers`.
     await elapse(world.clock, 30_000);
     assert.equal(host.actions().filter((a) => a.action === "ice_servers").length, 1);
-    host
-      .live()!
-      .received({
-        type: "ice-servers",
-        iceServers: fresh,
-        iceTransportPolicy: "relay",
-        expiresAt: world.clock.now() + 60_000,
-      });
+    host.live()!.received({
+      type: "ice-servers",
+      iceServers: fresh,
+      iceTransportPolicy: "relay",
+      expiresAt: world.clock.now() + 60_000,
+    });
     hostPc.setIceState("disconnected");
     await elapse(world.clock, sessionDefaults.iceRestart.disconnectedMs - 200);
     assert.equal(hostPc.restarts, 0, "disconnected may come back by itself");

@@ -149,10 +149,12 @@ export class HostRelay {
   #relay(from: string, message: DecodedMessage): void {
     if (message.envelope.t !== "d") return;
     const envelope = { ...message.envelope, s: from };
-    this.#deliver(from, { envelope, body: message.body });
     const stamped = reEnvelope(message, envelope);
     for (const { peerId, link } of this.#members.values())
       link.send(stamped).catch((error) => this.#lost(peerId, error));
+    // Delivered here after it is queued to every client: a host that answers at once (a bot) must
+    // not have its answer reach the clients before the message it answers.
+    this.#deliver(from, { envelope, body: message.body });
   }
 
   #deliver(senderId: string, message: DecodedMessage): void {
