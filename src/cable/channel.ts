@@ -18,6 +18,11 @@ export interface ChannelClass {
   readonly channelName: string;
   /** Public actions a client may `perform`. Anything else is refused with `unknown_action`. */
   readonly actions: readonly string[];
+  /**
+   * Whether a subscription can be rebuilt by `restored(streams)` on another server process (see
+   * `Channel.restored`). Default false: there, the client subscribes again and `subscribed` runs.
+   */
+  readonly restorable?: boolean;
 }
 
 /**
@@ -75,6 +80,7 @@ export let channelDriver: ChannelDriver;
 export abstract class Channel {
   static readonly channelName: string = "";
   static readonly actions: readonly string[] = [];
+  static readonly restorable: boolean = false;
 
   /** The socket this subscription lives on: its `id` for logs, its `identity` from `authenticate`. */
   readonly connection: ConnectionHandle;
@@ -133,10 +139,12 @@ export abstract class Channel {
 
   /**
    * Called instead of `subscribed` when a client of the extended protocol restores its session on
-   * this process after it began on another one (`CableServerOptions.sessionStore`): `streams` are
-   * the streams the subscription forwarded there. The default forwards each again. A channel that
-   * keeps per-subscription state (stream callbacks, timers) overrides it to rebuild that state.
-   * On the process where the session began, nothing runs on a restore: the channel lives on.
+   * this process after it began on another one (`CableServerOptions.sessionStore`), for channel
+   * classes with `static restorable = true` only: `streams` are the streams the subscription
+   * forwarded there. The default forwards each again, which is all a channel without
+   * per-subscription state needs; one with state (stream callbacks, timers) overrides it, or stays
+   * not restorable and is subscribed again. On the process where the session began, nothing runs
+   * on a restore: the channel object itself lives on.
    */
   protected async restored(streams: readonly string[]): Promise<void> {
     for (const stream of streams) await this.streamFrom(stream);

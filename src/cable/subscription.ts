@@ -2,7 +2,7 @@ import { P2pError } from "../protocol/errors.js";
 import type { PubSubHandler, StreamPosition } from "../pubsub/adapter.js";
 import type { ChannelContext, CloseCause, CloseFailure, SubscriptionState } from "./channel_context.js";
 import { ChannelStreams } from "./channel_streams.js";
-import { type HistoryRequest, isWhisper, positionedFrame, whisperFor } from "./ext_protocol.js";
+import { type HistoryRequest, isWhisper, positionSuffix, whisperFor } from "./ext_protocol.js";
 import { dataFrame, quote } from "./protocol.js";
 
 type StreamCallback = (message: unknown) => void;
@@ -39,11 +39,11 @@ export class Subscription {
   #held: string[] | undefined;
   // Extended protocol only: the last position sent per stream (to send nothing twice), the
   // broadcasts held meanwhile, the stream callbacks (for replays), and the position of the
-  // broadcast whose callback is running (its transmits carry it).
+  // broadcast being forwarded or whose callback is running (its frames end with it).
   #positions: Map<string, StreamPosition> | undefined;
   #hold: Held[] | undefined;
   #callbacks: Map<string, StreamCallback> | undefined;
-  #current: { readonly streamJson: string; readonly position: StreamPosition } | undefined;
+  #current: string | undefined;
 
   constructor(context: ChannelContext) {
     this.#context = context;
@@ -68,9 +68,9 @@ export class Subscription {
 
   /** Sends a payload (JSON text) on this identifier, or holds it until the confirm. */
   deliver(payload: string): void {
-    const current = this.#current;
-    const frame = current
-      ? positionedFrame(this.#identifierJson, payload, current.streamJson, current.position)
+    const suffix = this.#current;
+    const frame = suffix
+      ? `{"identifier":${this.#identifierJson},"message":${payload}${suffix}`
       : dataFrame(this.#identifierJson, payload);
     if (this.#state === "confirmed") this.#context.connection.send(frame);
     else if (this.#state === "pending") {
@@ -252,7 +252,7 @@ export class Subscription {
       const last = this.#positions.get(stream);
       if (last && last.epoch === position.epoch && position.offset <= last.offset) return;
       this.#positions.set(stream, position);
-      this.#current = { streamJson: JSON.stringify(stream), position };
+      this.#current = positionSuffix(stream, position);
     }
     try {
       const callback = this.#callbacks?.get(stream);

@@ -8,6 +8,7 @@ import {
   type ExtCommand,
   type HistoryRequest,
   rejectHistoryFrame,
+  whisperPayload,
 } from "./ext_protocol.js";
 import { ObservedReasons, type ObserverSet } from "./observer.js";
 import { confirmFrame, dataFrame, parseIdentifier, quote, rejectFrame } from "./protocol.js";
@@ -118,7 +119,8 @@ export class Subscriptions {
 
   /**
    * Rebuilds the subscriptions of a session that began on another process, without `subscribed`:
-   * each channel's `restored(streams)` runs. Those that cannot be rebuilt are left out. Confirmed
+   * each channel's `restored(streams)` runs. Those that cannot be rebuilt (not `restorable`, or
+   * failing) are left out of `restored_ids`, and the client subscribes them again. Confirmed
    * silently by `confirmRestored` once `welcome` is out.
    */
   async restore(records: readonly SubscriptionRecord[]): Promise<void> {
@@ -126,7 +128,7 @@ export class Subscriptions {
     for (const { identifier, streams } of records.slice(0, host.maxSubscriptions)) {
       const parsed = parseIdentifier(identifier);
       const ChannelType = parsed.ok ? host.channel(parsed.channel) : undefined;
-      if (!parsed.ok || !ChannelType || this.#channels.has(identifier)) continue;
+      if (!parsed.ok || !ChannelType?.restorable || this.#channels.has(identifier)) continue;
       const channel = new ChannelType({
         connection: this.#owner,
         cable: host.cable,
