@@ -69,7 +69,11 @@ export interface PerfectNegotiationEvents {
  * stream.getTracks().forEach((track) => negotiation.peerConnection.addTrack(track, stream));
  */
 export class PerfectNegotiation {
-  readonly polite: boolean;
+  /**
+   * Whether this side yields on glare. It may change before the first glare, when the app learns
+   * its role late (a mesh room's member that turns out to have been greeted back at once).
+   */
+  polite: boolean;
   readonly peerConnection: RTCPeerConnection;
   makingOffer = false;
   ignoreOffer = false;
