@@ -69,11 +69,7 @@ export interface PerfectNegotiationEvents {
  * stream.getTracks().forEach((track) => negotiation.peerConnection.addTrack(track, stream));
  */
 export class PerfectNegotiation {
-  /**
-   * Whether this side yields on glare. It may change before the first glare, when the app learns
-   * its role late (a mesh room's member that turns out to have been greeted back at once).
-   */
-  polite: boolean;
+  readonly polite: boolean;
   readonly peerConnection: RTCPeerConnection;
   makingOffer = false;
   ignoreOffer = false;

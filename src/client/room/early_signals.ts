@@ -1,34 +1,49 @@
 import type { NegotiationSignal } from "../negotiation/perfect_negotiation.js";
 
 /**
- * Signals from a client held until that client's element connects: a member's offer leaves with
- * its greeting and can outrun the Turbo Stream that appends its element, since they travel on
- * different streams. Bounded per sender, so a client that never gets an element cannot fill the page.
+ * Signals held per client until that client's element connects. Incoming: the member's offer can
+ * outrun the Turbo Stream that appends its element, since they travel on different streams.
+ * Outgoing (`onlyOpened`): a member's prepared offer waits for the newcomer's greeting back.
+ * Bounded per client, so a client that never gets an element cannot fill the page.
  */
 export class EarlySignals {
   readonly #held = new Map<string, NegotiationSignal[]>();
+  readonly limit: number;
+  readonly #onlyOpened: boolean;
 
-  constructor(readonly limit = 64) {}
+  /** `onlyOpened`: hold only for clients `open()`ed, and nothing for the rest. */
+  constructor(options: { limit?: number; onlyOpened?: boolean } = {}) {
+    this.limit = options.limit ?? 64;
+    this.#onlyOpened = options.onlyOpened ?? false;
+  }
 
-  /** Holds `signal` of `from`; false when `from` already has `limit` held (it is dropped). */
-  hold(from: string, signal: NegotiationSignal): boolean {
-    const held = this.#held.get(from) ?? [];
-    if (held.length >= this.limit) return false;
+  /** Starts holding for `client` (with `onlyOpened`). */
+  open(client: string): void {
+    if (!this.#held.has(client)) this.#held.set(client, []);
+  }
+
+  /**
+   * Holds `signal` of `client`; false when it is not held: `client` was not opened (with
+   * `onlyOpened`), or already has `limit` held.
+   */
+  hold(client: string, signal: NegotiationSignal): boolean {
+    const held = this.#held.get(client) ?? (this.#onlyOpened ? undefined : []);
+    if (!held || held.length >= this.limit) return false;
     held.push(signal);
-    this.#held.set(from, held);
+    this.#held.set(client, held);
     return true;
   }
 
-  /** Hands over (and forgets) what `from` sent so far, oldest first. */
-  take(from: string): NegotiationSignal[] {
-    const held = this.#held.get(from) ?? [];
-    this.#held.delete(from);
+  /** Hands over what `client` has held, oldest first, and stops holding for it. */
+  take(client: string): NegotiationSignal[] {
+    const held = this.#held.get(client) ?? [];
+    this.#held.delete(client);
     return held;
   }
 
-  /** Forgets `from`'s signals (it left), or everyone's. */
-  drop(from?: string): void {
-    if (from === undefined) this.#held.clear();
-    else this.#held.delete(from);
+  /** Forgets `client`'s signals (it left), or everyone's. */
+  drop(client?: string): void {
+    if (client === undefined) this.#held.clear();
+    else this.#held.delete(client);
   }
 }

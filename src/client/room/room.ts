@@ -57,11 +57,11 @@ export type RoomState = "idle" | "entering" | "entered" | "left";
  * One page in a mesh video room (seed 002), framework-free: every member streams to every other.
  * Members greet a newcomer; the server appends each greeter's element on the newcomer's page, and
  * the app reports it with `mediumConnected`; the newcomer negotiates as the impolite side and greets
- * back. Each member streams first: it offers as the polite side, making and sending its offer as it
- * greets, and the newcomer holds that offer until the member's element is on its page. The
- * newcomer adds its own tracks when it applies the offer, before answering: they ride the answer,
- * so each pair negotiates once. Two members that greeted each other (they joined at once) both
- * offered: the larger client id turns impolite, so its offer wins and the other answers it. *
+ * back; the member then negotiates as the polite side and starts streaming (its tracks make the
+ * offer). The newcomer adds its own tracks when that offer arrives, before answering: they ride the
+ * answer, so each pair negotiates once. Two members that greeted each other (they joined at once)
+ * break the tie by client id: the lower one offers, the other answers.
+ *
  * @example
  * const room = new Room({ clientId, token });
  * room.on("stream", ({ clientId, stream }) => { videoOf(clientId).srcObject = stream; });
@@ -84,7 +84,9 @@ export class Room {
   readonly #streaming = new WeakSet<PerfectNegotiation>();
   readonly #greeted = new Set<string>();
   readonly #early = new EarlySignals();
-  /** Newcomers this member offered to as it greeted, until their element connects here. */
+  /** Prepared offers (and candidates) to newcomers that have not greeted back yet. */
+  readonly #unsent = new EarlySignals({ limit: 256, onlyOpened: true });
+  /** Newcomers this member prepared an offer for, until their element connects. */
   readonly #prepared = new Set<string>();
   readonly #options: RoomOptions;
   readonly #logger: Logger;
@@ -166,11 +168,15 @@ export class Room {
     const offers = options.reply === true || (member && this.clientId < clientId);
     this.#prepared.delete(clientId);
     let negotiation = this.negotiations.get(clientId);
+    if (negotiation && !offers) {
+      // Prepared to offer, but a plain greeting from a smaller id makes us the answering side.
+      this.negotiations.delete(clientId);
+      this.#unsent.drop(clientId);
+      negotiation.close();
+      negotiation = undefined;
+    }
     if (negotiation) {
-      // Our offer is out. A plain greeting from a smaller id means it is a member too and offered
-      // as well: on that glare it yields (it stays polite) and we must not, so we turn impolite.
-      // Our offer wins, and its tracks ride its answer: still one negotiation.
-      if (!offers) negotiation.polite = false;
+      for (const signal of this.#unsent.take(clientId)) this.#signaller.send(clientId, signal);
     } else {
       negotiation = this.#negotiate(clientId, offers);
       if (offers) this.#stream(negotiation);
@@ -229,6 +235,7 @@ export class Room {
     for (const clientId of [...this.negotiations.keys()]) this.#close(clientId);
     this.#greeted.clear();
     this.#early.drop();
+    this.#unsent.drop();
     this.#prepared.clear();
     this.media.stop();
   }
@@ -262,13 +269,18 @@ export class Room {
   }
 
   /**
-   * A member that greeted a newcomer offers to it (seed step 6), and makes and sends that offer now,
-   * while the greetings travel: the newcomer holds it until our element is on its page (step 3),
-   * then answers. What the newcomer sends us waits until its element is on ours: if it greeted us
-   * too (we entered at the same moment) the ids decide who yields (see `mediumConnected`).
+   * A member that greeted a newcomer offers to it (seed step 6), and makes that offer now, while
+   * the greetings travel: on a busy machine making an offer takes as long as a round trip. With the
+   * smaller client id it offers whatever the newcomer does (greets back, or greeted us too: the tie
+   * is ours), so the offer leaves at once; the newcomer holds it until our element is on its page.
+   * With the larger id a greeting of the newcomer's own would make us the answering side: the offer
+   * (and its candidates) waits for the reply, and signals from the newcomer wait with it.
    */
   #prepare(clientId: string): void {
-    this.#prepared.add(clientId);
+    if (clientId < this.clientId) {
+      this.#prepared.add(clientId);
+      this.#unsent.open(clientId);
+    }
     this.#stream(this.#negotiate(clientId, true));
     this.#capVideo();
   }
@@ -276,7 +288,9 @@ export class Room {
   #negotiate(clientId: string, offers: boolean): PerfectNegotiation {
     const negotiation: PerfectNegotiation = new PerfectNegotiation({
       polite: offers,
-      send: (signal) => this.#signaller?.send(clientId, signal),
+      send: (signal) => {
+        if (!this.#unsent.hold(clientId, signal)) this.#signaller?.send(clientId, signal);
+      },
       configuration: {
         iceServers: this.#options.iceServers ?? [],
         ...(this.#options.iceTransportPolicy ? { iceTransportPolicy: this.#options.iceTransportPolicy } : {}),
@@ -336,6 +350,7 @@ export class Room {
     const negotiation = this.negotiations.get(clientId);
     this.#greeted.delete(clientId);
     this.#early.drop(clientId);
+    this.#unsent.drop(clientId);
     this.#prepared.delete(clientId);
     if (!negotiation) return;
     this.negotiations.delete(clientId);
