@@ -35,7 +35,9 @@ export const roomChannelDefaults = {
 export interface RoomChannelSettings {
   /** `undefined`: each cable's own `MemoryRoomStore` (`roomStoreOf`). */
   readonly store: RoomStore | undefined;
+  /** Most live members of a room; one more is refused with `room_full`. */
   readonly maxMembers: number;
+  /** Milliseconds a member's place lasts without a refresh. */
   readonly leaseMs: number;
 }
 

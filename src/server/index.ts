@@ -20,7 +20,7 @@ export type { CableSessionStore } from "../cable/session_parking.js";
 export type { SignOptions } from "../cable/signer.js";
 export { Signer } from "../cable/signer.js";
 export { createRoomChannel, RoomChannel } from "../channels/room_channel.js";
-export type { RoomChannelOptions } from "../channels/room_membership.js";
+export type { RoomChannelOptions, RoomChannelSettings } from "../channels/room_membership.js";
 export { roomChannelDefaults } from "../channels/room_membership.js";
 export { RoomSignalingChannel } from "../channels/room_signaling_channel.js";
 export type { SignalingChannelOptions } from "../channels/signaling_channel.js";

@@ -15,8 +15,11 @@ export interface FakeRtpSender {
   streams: MediaStream[];
   /** The encoding parameters last set (one encoding, as an unsimulcast browser sender has). */
   parameters: { encodings: RTCRtpEncodingParameters[] };
+  /** As `RTCRtpSender.replaceTrack`: swaps `track`, no renegotiation. */
   replaceTrack(track: MediaStreamTrack | null): Promise<void>;
+  /** As `RTCRtpSender.getParameters`: a copy of `parameters`. */
   getParameters(): { encodings: RTCRtpEncodingParameters[] };
+  /** As `RTCRtpSender.setParameters`: keeps a copy in `parameters`. */
   setParameters(parameters: { encodings: RTCRtpEncodingParameters[] }): Promise<void>;
 }
 
