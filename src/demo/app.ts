@@ -3,7 +3,7 @@ import type { ChannelClass } from "../cable/channel.js";
 import { CableServer } from "../cable/server.js";
 import { Signer } from "../cable/signer.js";
 import { createRoomChannel } from "../channels/room_channel.js";
-import { RoomSignalingChannel } from "../channels/room_signaling_channel.js";
+import { createRoomSignalingChannel } from "../channels/room_signaling_channel.js";
 import { createSignalingChannel } from "../channels/signaling_channel.js";
 import { TurboStreamsChannel } from "../channels/turbo_streams_channel.js";
 import { checkIceOptions, type IceOptions } from "../identity/turn_credentials.js";
@@ -82,7 +82,7 @@ export function createDemoApp(options: DemoOptions = {}): DemoApp {
   const channels: ChannelClass[] = [
     TurboStreamsChannel,
     room,
-    RoomSignalingChannel,
+    createRoomSignalingChannel({ ice }),
     signaling,
     ...(options.channels ?? []),
   ];

@@ -22,7 +22,7 @@ export { Signer } from "../cable/signer.js";
 export { createRoomChannel, RoomChannel } from "../channels/room_channel.js";
 export type { RoomChannelOptions, RoomChannelSettings } from "../channels/room_membership.js";
 export { roomChannelDefaults } from "../channels/room_membership.js";
-export { RoomSignalingChannel } from "../channels/room_signaling_channel.js";
+export { createRoomSignalingChannel, RoomSignalingChannel } from "../channels/room_signaling_channel.js";
 export type { SignalingChannelOptions } from "../channels/signaling_channel.js";
 export { createSignalingChannel } from "../channels/signaling_channel.js";
 export { TurboStreamsChannel } from "../channels/turbo_streams_channel.js";

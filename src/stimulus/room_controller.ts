@@ -25,6 +25,7 @@ export class RoomController extends Controller<HTMLElement> {
     token: String,
     iceServers: Array,
     iceTransportPolicy: String,
+    iceExpiresAt: Number,
     videoCaps: Object,
   };
   static override targets = ["localVideo", "enter", "controls", "mute", "camera", "share", "error"];
@@ -39,6 +40,8 @@ export class RoomController extends Controller<HTMLElement> {
   declare readonly iceServersValue: RTCIceServer[];
   /** `all` or `relay` (`data-room-ice-transport-policy-value`); empty: the browser's default. */
   declare readonly iceTransportPolicyValue: string;
+  /** Unix ms at which the page's TURN credentials expire (`data-room-ice-expires-at-value`); 0: never. */
+  declare readonly iceExpiresAtValue: number;
   /** `capAbove`, `videoUplinkBps`, `scaleResolutionDownBy` (`data-room-video-caps-value`, JSON). */
   declare readonly videoCapsValue: VideoCapOptions;
   declare readonly localVideoTarget: HTMLVideoElement;
@@ -77,6 +80,7 @@ export class RoomController extends Controller<HTMLElement> {
       ...(this.iceTransportPolicyValue === "relay" || this.iceTransportPolicyValue === "all"
         ? { iceTransportPolicy: this.iceTransportPolicyValue }
         : {}),
+      ...(this.iceExpiresAtValue > 0 ? { iceExpiresAt: this.iceExpiresAtValue } : {}),
     });
     this.room = room;
     room.on("stream", ({ clientId, stream }) => {

@@ -112,7 +112,7 @@ function assertNothingRunning(fixture: ReturnType<typeof enteringRoom>) {
   assert.equal(fixture.room.state, "left");
 }
 
-async function enteredRoom(clientId: string) {
+async function enteredRoom(clientId: string, options: Partial<RoomOptions> = {}) {
   const consumer = new FakeConsumer();
   const pcs: FakePeerConnection[] = [];
   const tracks = camera.map((t) => new FakeTrack(t.kind));
@@ -124,11 +124,13 @@ async function enteredRoom(clientId: string) {
       getUserMedia: async () => fakeStream(tracks) as unknown as MediaStream,
       getDisplayMedia: async () => fakeStream([screen]) as unknown as MediaStream,
     },
-    createPeerConnection: () => {
+    createPeerConnection: (configuration) => {
       const pc = new FakePeerConnection(clientId);
+      pc.configuration = configuration;
       pcs.push(pc);
       return pc as unknown as RTCPeerConnection;
     },
+    ...options,
   });
   const entered = room.enter();
   const subscription = (name: string) => consumer.created.find((entry) => entry.params.channel === name);
@@ -393,5 +395,36 @@ describe("Room", () => {
       { action: "media", muted: true, cameraOff: false },
       { action: "media", muted: true, cameraOff: true },
     ]);
+  });
+
+  test("asks for fresh TURN credentials halfway to their expiry and hands them to every connection", async () => {
+    const page = [{ urls: "turn:10.233.0.1:3478", username: "old:b", credential: "x" }];
+    const { room, signaling, pcs } = await enteredRoom("b", {
+      iceServers: page,
+      iceExpiresAt: Date.now() + 60,
+    });
+    room.mediumConnected("a");
+    assert.deepEqual(pcs[0]!.configuration.iceServers, page);
+    const deadline = Date.now() + 5000;
+    while (!performed(signaling).some((s) => s.action === "ice_servers")) {
+      assert.ok(Date.now() < deadline, "ice_servers was never performed");
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const fresh = [{ urls: "turn:10.233.0.1:3478", username: "new:b", credential: "y" }];
+    signaling.received({
+      type: "ice-servers",
+      iceServers: fresh,
+      iceTransportPolicy: "all",
+      expiresAt: null,
+    });
+    assert.deepEqual(pcs[0]!.configuration.iceServers, fresh, "the open connection takes them");
+    room.mediumConnected("c");
+    assert.deepEqual(pcs[1]!.configuration.iceServers, fresh, "a later connection is made with them");
+    assert.equal(
+      performed(signaling).filter((s) => s.action === "ice_servers").length,
+      1,
+      "no expiry: no more asks",
+    );
+    room.leave();
   });
 });

@@ -32,6 +32,12 @@ export interface RoomOptions extends LocalMediaOptions, VideoCapOptions {
   iceServers?: RTCIceServer[];
   /** `relay` connects through TURN only. Default the browser's (`all`). */
   iceTransportPolicy?: RTCIceTransportPolicy;
+  /**
+   * Unix milliseconds at which the TURN credentials in `iceServers` expire (the page was rendered
+   * with them). Halfway there the room asks the signaling channel for fresh ones (`ice_servers`)
+   * and hands them to every connection and the ones made later. Default: never refreshed.
+   */
+  iceExpiresAt?: number;
   /** Default `new RTCPeerConnection(configuration)`: a seam for tests. */
   createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
   maxRetries?: number;
@@ -82,6 +88,9 @@ export class Room {
   #entering: AbortController | null = null;
   /** Negotiations whose local tracks were added. */
   readonly #streaming = new WeakSet<PerfectNegotiation>();
+  /** The newest ICE servers: the page's, then each refresh's. */
+  #iceServers: RTCIceServer[];
+  #iceTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #greeted = new Set<string>();
   readonly #early = new EarlySignals();
   /** Prepared offers (and candidates) to newcomers that have not greeted back yet. */
@@ -100,6 +109,7 @@ export class Room {
       this.#logger.error("room listener failed", { event, error: String(error) }),
     );
     this.media = new LocalMedia(options);
+    this.#iceServers = options.iceServers ?? [];
   }
 
   /** Where the room is: `idle`, `entering`, `entered` or `left`. */
@@ -138,6 +148,7 @@ export class Room {
         token,
         logger,
         signalled: (from, signal) => this.#signalled(from, signal),
+        iceServers: (iceServers, expiresAt) => this.#iceRefreshed(iceServers, expiresAt),
       });
       const [stream] = await abortable(Promise.all([media, this.#signaller.ready]), signal);
       this.#presence = new RoomPresence({
@@ -150,6 +161,7 @@ export class Room {
       await abortable(this.#presence.ready, signal);
       this.#state = "entered";
       this.#entering = null;
+      this.#scheduleIceRefresh(this.#options.iceExpiresAt ?? null);
       return stream;
     } catch (error) {
       if (this.#entering === entering) this.leave();
@@ -226,6 +238,7 @@ export class Room {
     this.#state = "left";
     this.#entering?.abort();
     this.#entering = null;
+    clearTimeout(this.#iceTimer);
     this.#presence?.close();
     this.#signaller?.close();
     this.#presence = null;
@@ -238,6 +251,29 @@ export class Room {
     this.#unsent.drop();
     this.#prepared.clear();
     this.media.stop();
+  }
+
+  /** Asks for fresh TURN credentials halfway to `expiresAt` (none without an expiry). */
+  #scheduleIceRefresh(expiresAt: number | null): void {
+    clearTimeout(this.#iceTimer);
+    if (expiresAt === null || this.#state !== "entered") return;
+    const delay = Math.max(0, (expiresAt - Date.now()) / 2);
+    this.#iceTimer = setTimeout(() => this.#signaller?.requestIce(), delay);
+  }
+
+  /** New credentials: for connections made from now on, and for ICE restarts of the ones there. */
+  #iceRefreshed(iceServers: RTCIceServer[], expiresAt: number | null): void {
+    if (this.#state === "left") return;
+    this.#iceServers = iceServers;
+    for (const negotiation of this.negotiations.values()) {
+      const pc = negotiation.peerConnection;
+      try {
+        pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+      } catch (error) {
+        this.#logger.warn("ice servers not updated", { error: String(error) });
+      }
+    }
+    this.#scheduleIceRefresh(expiresAt);
   }
 
   #makeConsumer(): CableConsumer {
@@ -292,7 +328,7 @@ export class Room {
         if (!this.#unsent.hold(clientId, signal)) this.#signaller?.send(clientId, signal);
       },
       configuration: {
-        iceServers: this.#options.iceServers ?? [],
+        iceServers: this.#iceServers,
         ...(this.#options.iceTransportPolicy ? { iceTransportPolicy: this.#options.iceTransportPolicy } : {}),
       },
       createPeerConnection: this.#options.createPeerConnection,

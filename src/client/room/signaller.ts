@@ -11,6 +11,8 @@ export interface SignallerOptions {
   token: string;
   /** One signal from another client; `from` was stamped by the server from its token. */
   signalled(from: string, signal: NegotiationSignal): void;
+  /** Fresh ICE servers (TURN credentials) the server minted for this page, answering `requestIce`. */
+  iceServers?(iceServers: RTCIceServer[], expiresAt: number | null): void;
   logger: Logger;
 }
 
@@ -32,6 +34,12 @@ export class Signaller {
       { channel: ROOM_SIGNALING_CHANNEL, token: options.token },
       {
         received: (data) => {
+          const ice = data as { type?: string; iceServers?: unknown; expiresAt?: unknown };
+          if (ice.type === "ice-servers" && Array.isArray(ice.iceServers)) {
+            const expiresAt = typeof ice.expiresAt === "number" ? ice.expiresAt : null;
+            options.iceServers?.(ice.iceServers as RTCIceServer[], expiresAt);
+            return;
+          }
           const message = data as Partial<RoomSignalMessage>;
           if (message.type !== "signal" || typeof message.from !== "string") return;
           const signal: NegotiationSignal = {};
@@ -50,6 +58,12 @@ export class Signaller {
   send(to: string, signal: NegotiationSignal): void {
     if (this.#closed) return;
     this.#subscription.perform("signal", { to, ...signal });
+  }
+
+  /** Asks the server for fresh TURN credentials; they come back through `iceServers`. */
+  requestIce(): void {
+    if (this.#closed) return;
+    this.#subscription.perform("ice_servers", {});
   }
 
   /** Leaves the signaling channel. */

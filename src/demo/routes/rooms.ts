@@ -43,6 +43,7 @@ export const roomRoutes: Route[] = [
           [...context.iceServers, ...ice.iceServers],
           context.roomVideoCaps,
           ice.iceTransportPolicy,
+          ice.expiresAt,
         ),
       );
     },

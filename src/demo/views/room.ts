@@ -47,6 +47,7 @@ export function roomView(
   iceServers: RTCIceServer[],
   videoCaps: VideoCapOptions = {},
   iceTransportPolicy: RTCIceTransportPolicy = "all",
+  iceExpiresAt: number | null = null,
 ): SafeHtml {
   const { roomId, clientId, token } = client;
   const name = client.name ?? shortClientId(clientId);
@@ -59,6 +60,7 @@ export function roomView(
   data-room-client-id-value="${clientId}" data-room-token-value="${token}"
   data-room-ice-servers-value="${JSON.stringify(iceServers)}"
   data-room-ice-transport-policy-value="${iceTransportPolicy}"
+  data-room-ice-expires-at-value="${iceExpiresAt ?? 0}"
   data-room-video-caps-value="${JSON.stringify(videoCaps)}"
   data-action="p2p:medium-connected->room#mediumConnected p2p:medium-disconnected->room#mediumDisconnected">
   ${turboStreamFrom(signer, roomStreams.room(roomId))}
