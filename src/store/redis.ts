@@ -1,13 +1,6 @@
 import type { Redis } from "ioredis";
-import { Reasons } from "../protocol/errors.js";
-import { type Logger, silentLogger } from "../protocol/logger.js";
-import {
-  closeRedis,
-  openRedis,
-  redisConnectionDefaults,
-  unavailable,
-  whenReady,
-} from "../redis/connection.js";
+import type { Logger } from "../protocol/logger.js";
+import { RedisStoreClient } from "../redis/store_client.js";
 import type {
   JoinOptions,
   JoinResult,
@@ -92,29 +85,21 @@ const SCRIPTS = {
  */
 export class RedisSessionStore implements SessionStore {
   readonly keyPrefix: string;
-  readonly #redis: Redis & SessionCommands;
-  readonly #owned: boolean;
-  readonly #readyTimeoutMs: number;
+  readonly #client: RedisStoreClient<SessionCommands>;
 
   constructor(options: RedisSessionStoreOptions = {}) {
-    const logger = options.logger ?? silentLogger;
     this.keyPrefix = options.keyPrefix ?? "p2p:";
-    this.#readyTimeoutMs = options.readyTimeoutMs ?? redisConnectionDefaults.readyTimeoutMs;
-    const url = options.url ?? process.env.REDIS_URL;
-    if (!options.redis && !url)
-      throw new TypeError("RedisSessionStore needs a `url` (or REDIS_URL), or `redis`");
-    const redis = options.redis ?? openRedis(url!, "session store", logger);
-    this.#owned = !options.redis;
-    for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 1, lua });
-    this.#redis = redis as Redis & SessionCommands;
+    this.#client = new RedisStoreClient<SessionCommands>(options, "RedisSessionStore", "session store");
+    for (const [name, lua] of Object.entries(SCRIPTS))
+      this.#client.redis.defineCommand(name, { numberOfKeys: 1, lua });
   }
 
   /** See `SessionStore.join`: one Lua script, so concurrent joins elect exactly one host. */
   async join(sessionId: string, peerId: string, options: JoinOptions = {}): Promise<JoinResult> {
     const { maxPeers, ttlMs, leaseMs, joinId } = joinArguments(sessionId, peerId, options);
     const key = this.#key(sessionId);
-    const reply = await this.#run("join", () =>
-      this.#redis.p2pJoin(key, peerId, maxPeers ?? 0, ttlMs, leaseMs, joinId),
+    const reply = await this.#client.run("join", () =>
+      this.#client.redis.p2pJoin(key, peerId, maxPeers ?? 0, ttlMs, leaseMs, joinId),
     );
     if (reply[0] === "full") {
       throw sessionFull(sessionId, maxPeers);
@@ -132,8 +117,8 @@ export class RedisSessionStore implements SessionStore {
   ): Promise<RefreshResult> {
     const { leaseMs, ttlMs } = refreshArguments(sessionId, peerId, joinId, options);
     const key = this.#key(sessionId);
-    const [member, expiredHost] = await this.#run("refresh", () =>
-      this.#redis.p2pRefresh(key, peerId, joinId, leaseMs, ttlMs === undefined ? "" : String(ttlMs)),
+    const [member, expiredHost] = await this.#client.run("refresh", () =>
+      this.#client.redis.p2pRefresh(key, peerId, joinId, leaseMs, ttlMs === undefined ? "" : String(ttlMs)),
     );
     return expiredHost ? { member: member === 1, expiredHost } : { member: member === 1 };
   }
@@ -142,50 +127,43 @@ export class RedisSessionStore implements SessionStore {
   async detach(sessionId: string, peerId: string, joinId: string): Promise<boolean> {
     checkMembership(sessionId, peerId, joinId);
     const key = this.#key(sessionId);
-    return (await this.#run("detach", () => this.#redis.p2pDetach(key, peerId, joinId))) === 1;
+    return (await this.#client.run("detach", () => this.#client.redis.p2pDetach(key, peerId, joinId))) === 1;
   }
 
   /** See `SessionStore.leave`. */
   async leave(sessionId: string, peerId: string, options: LeaveOptions = {}): Promise<LeaveResult> {
     if (options.joinId !== undefined) checkId("joinId", options.joinId);
     const key = this.#key(sessionId);
-    const reply = await this.#run("leave", () => this.#redis.p2pLeave(key, peerId, options.joinId ?? ""));
+    const reply = await this.#client.run("leave", () =>
+      this.#client.redis.p2pLeave(key, peerId, options.joinId ?? ""),
+    );
     const [left, hostLeft, ...peers] = reply;
     return { left: left === 1, hostLeft: hostLeft === 1, peers: peers as string[] };
   }
 
   /** See `SessionStore.peers`. */
   async peers(sessionId: string): Promise<string[]> {
-    return this.#run("peers", () => this.#redis.p2pPeers(this.#key(sessionId)));
+    return this.#client.run("peers", () => this.#client.redis.p2pPeers(this.#key(sessionId)));
   }
 
   /** See `SessionStore.host`. */
   async host(sessionId: string): Promise<string | null> {
-    return this.#run("host", () => this.#redis.hget(this.#key(sessionId), "host"));
+    return this.#client.run("host", () => this.#client.redis.hget(this.#key(sessionId), "host"));
   }
 
   /** See `SessionStore.touch`. */
   async touch(sessionId: string, ttlSeconds?: number): Promise<void> {
     const ttl = ttlSeconds === undefined ? "" : String(ttlMs(ttlSeconds));
     const key = this.#key(sessionId);
-    await this.#run("touch", () => this.#redis.p2pTouch(key, ttl));
+    await this.#client.run("touch", () => this.#client.redis.p2pTouch(key, ttl));
   }
 
   /** Closes the Redis connection (not a client passed in). */
   async close(): Promise<void> {
-    if (this.#owned) await closeRedis(this.#redis);
+    await this.#client.close();
   }
 
   #key(sessionId: string): string {
     return `${this.keyPrefix}session:${sessionId}`;
-  }
-
-  async #run<T>(what: string, command: () => Promise<T>): Promise<T> {
-    await whenReady(this.#redis, this.#readyTimeoutMs, Reasons.storeUnavailable);
-    try {
-      return await command();
-    } catch (error) {
-      throw unavailable(Reasons.storeUnavailable, what, error);
-    }
   }
 }

@@ -1,13 +1,6 @@
 import type { Redis } from "ioredis";
-import { Reasons } from "../protocol/errors.js";
-import { type Logger, silentLogger } from "../protocol/logger.js";
-import {
-  closeRedis,
-  openRedis,
-  redisConnectionDefaults,
-  unavailable,
-  whenReady,
-} from "../redis/connection.js";
+import type { Logger } from "../protocol/logger.js";
+import { RedisStoreClient } from "../redis/store_client.js";
 
 /** Where `RedisCableSessionStore` keeps sessions: the Redis URL (or client) and the key prefix. */
 export interface RedisCableSessionStoreOptions {
@@ -37,48 +30,34 @@ export interface RedisCableSessionStoreOptions {
  */
 export class RedisCableSessionStore {
   readonly keyPrefix: string;
-  readonly #redis: Redis;
-  readonly #owned: boolean;
-  readonly #readyTimeoutMs: number;
+  readonly #client: RedisStoreClient;
 
   constructor(options: RedisCableSessionStoreOptions = {}) {
-    const logger = options.logger ?? silentLogger;
     this.keyPrefix = options.keyPrefix ?? "p2p:";
-    this.#readyTimeoutMs = options.readyTimeoutMs ?? redisConnectionDefaults.readyTimeoutMs;
-    const url = options.url ?? process.env.REDIS_URL;
-    if (!options.redis && !url)
-      throw new TypeError("RedisCableSessionStore needs a `url` (or REDIS_URL), or `redis`");
-    this.#redis = options.redis ?? openRedis(url!, "cable session store", logger);
-    this.#owned = !options.redis;
+    this.#client = new RedisStoreClient(options, "RedisCableSessionStore", "cable session store");
   }
 
   /** Keeps `record` under `sid` for `ttlMs`. */
   async save(sid: string, record: string, ttlMs: number): Promise<void> {
-    await this.#run("save", () =>
-      this.#redis.set(this.#key(sid), record, "PX", Math.max(1, Math.round(ttlMs))),
+    await this.#client.run("cable session save", () =>
+      this.#client.redis.set(this.#key(sid), record, "PX", Math.max(1, Math.round(ttlMs))),
     );
   }
 
   /** Returns and forgets the record of `sid`: `undefined` when it expired or was taken. */
   async take(sid: string): Promise<string | undefined> {
-    return (await this.#run("take", () => this.#redis.getdel(this.#key(sid)))) ?? undefined;
+    return (
+      (await this.#client.run("cable session take", () => this.#client.redis.getdel(this.#key(sid)))) ??
+      undefined
+    );
   }
 
   /** Closes the connection it opened (not a client passed in). */
   async close(): Promise<void> {
-    if (this.#owned) await closeRedis(this.#redis);
+    await this.#client.close();
   }
 
   #key(sid: string): string {
     return `${this.keyPrefix}cable-session:${sid}`;
-  }
-
-  async #run<T>(what: string, command: () => Promise<T>): Promise<T> {
-    await whenReady(this.#redis, this.#readyTimeoutMs, Reasons.storeUnavailable);
-    try {
-      return await command();
-    } catch (error) {
-      throw unavailable(Reasons.storeUnavailable, `cable session ${what}`, error);
-    }
   }
 }

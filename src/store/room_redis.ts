@@ -1,13 +1,6 @@
 import type { Redis } from "ioredis";
-import { Reasons } from "../protocol/errors.js";
-import { type Logger, silentLogger } from "../protocol/logger.js";
-import {
-  closeRedis,
-  openRedis,
-  redisConnectionDefaults,
-  unavailable,
-  whenReady,
-} from "../redis/connection.js";
+import type { Logger } from "../protocol/logger.js";
+import { RedisStoreClient } from "../redis/store_client.js";
 import { checkId, leaseMs as checkLeaseMs } from "./arguments.js";
 import type { RoomJoinOptions, RoomJoinResult, RoomLeaveOptions, RoomStore } from "./room_adapter.js";
 import { checkRoomMember, roomFull, roomJoinArguments, sortedMembers } from "./room_arguments.js";
@@ -62,32 +55,24 @@ interface RoomCommands {
  */
 export class RedisRoomStore implements RoomStore {
   readonly keyPrefix: string;
-  readonly #redis: Redis & RoomCommands;
-  readonly #owned: boolean;
-  readonly #readyTimeoutMs: number;
+  readonly #client: RedisStoreClient<RoomCommands>;
 
   constructor(options: RedisRoomStoreOptions = {}) {
-    const logger = options.logger ?? silentLogger;
     this.keyPrefix = options.keyPrefix ?? "p2p:";
-    this.#readyTimeoutMs = options.readyTimeoutMs ?? redisConnectionDefaults.readyTimeoutMs;
-    const url = options.url ?? process.env.REDIS_URL;
-    if (!options.redis && !url)
-      throw new TypeError("RedisRoomStore needs a `url` (or REDIS_URL), or `redis`");
-    const redis = options.redis ?? openRedis(url!, "room store", logger);
-    this.#owned = !options.redis;
+    this.#client = new RedisStoreClient<RoomCommands>(options, "RedisRoomStore", "room store");
+    const redis = this.#client.redis;
     redis.defineCommand("p2pRoomJoin", { numberOfKeys: 2, lua: ROOM_JOIN_SCRIPT });
     redis.defineCommand("p2pRoomRefresh", { numberOfKeys: 2, lua: ROOM_REFRESH_SCRIPT });
     redis.defineCommand("p2pRoomLeave", { numberOfKeys: 2, lua: ROOM_LEAVE_SCRIPT });
     redis.defineCommand("p2pRoomMembers", { numberOfKeys: 1, lua: ROOM_MEMBERS_SCRIPT });
-    this.#redis = redis as Redis & RoomCommands;
   }
 
   /** See `RoomStore.join`: one Lua script, so concurrent joins never exceed `maxMembers`. */
   async join(roomId: string, clientId: string, options: RoomJoinOptions = {}): Promise<RoomJoinResult> {
     const { maxMembers, leaseMs, joinId } = roomJoinArguments(roomId, clientId, options);
     const [key, joins] = this.#keys(roomId);
-    const [admitted, ...members] = await this.#run("room join", () =>
-      this.#redis.p2pRoomJoin(key, joins, clientId, maxMembers ?? 0, leaseMs, joinId),
+    const [admitted, ...members] = await this.#client.run("room join", () =>
+      this.#client.redis.p2pRoomJoin(key, joins, clientId, maxMembers ?? 0, leaseMs, joinId),
     );
     if (admitted !== 1) throw roomFull(roomId, maxMembers);
     return { members: sortedMembers(members as string[]) };
@@ -98,8 +83,8 @@ export class RedisRoomStore implements RoomStore {
     checkRoomMember(roomId, clientId);
     const lease = checkLeaseMs(leaseMs);
     const [key, joins] = this.#keys(roomId);
-    const refreshed = await this.#run("room refresh", () =>
-      this.#redis.p2pRoomRefresh(key, joins, clientId, lease),
+    const refreshed = await this.#client.run("room refresh", () =>
+      this.#client.redis.p2pRoomRefresh(key, joins, clientId, lease),
     );
     return refreshed === 1;
   }
@@ -110,7 +95,9 @@ export class RedisRoomStore implements RoomStore {
     if (options.joinId !== undefined) checkId("joinId", options.joinId);
     const [key, joins] = this.#keys(roomId);
     const joinId = options.joinId ?? "";
-    const left = await this.#run("room leave", () => this.#redis.p2pRoomLeave(key, joins, clientId, joinId));
+    const left = await this.#client.run("room leave", () =>
+      this.#client.redis.p2pRoomLeave(key, joins, clientId, joinId),
+    );
     return left === 1;
   }
 
@@ -118,25 +105,18 @@ export class RedisRoomStore implements RoomStore {
   async members(roomId: string): Promise<string[]> {
     checkId("roomId", roomId);
     const [key] = this.#keys(roomId);
-    return sortedMembers(await this.#run("room members", () => this.#redis.p2pRoomMembers(key)));
+    return sortedMembers(
+      await this.#client.run("room members", () => this.#client.redis.p2pRoomMembers(key)),
+    );
   }
 
   /** Closes the Redis connection (not a client passed in). */
   async close(): Promise<void> {
-    if (this.#owned) await closeRedis(this.#redis);
+    await this.#client.close();
   }
 
   /** The room's sorted set and joins hash. */
   #keys(roomId: string): [string, string] {
     return [`${this.keyPrefix}room:${roomId}`, `${this.keyPrefix}room-joins:${roomId}`];
-  }
-
-  async #run<T>(what: string, command: () => Promise<T>): Promise<T> {
-    await whenReady(this.#redis, this.#readyTimeoutMs, Reasons.storeUnavailable);
-    try {
-      return await command();
-    } catch (error) {
-      throw unavailable(Reasons.storeUnavailable, what, error);
-    }
   }
 }
