@@ -50,6 +50,8 @@ export class Connection implements ConnectionHandle {
   #closing = false;
   #abandoned = false;
   #closeReason: string | undefined;
+  /** Whether the socket ended without a close handshake (1006): a dropped network, not a goodbye. */
+  #lostWithoutClose = false;
   /** Ends a pending `authenticate` wait at once, when the socket closes under it. */
   #stopAuthenticating: (() => void) | undefined;
 
@@ -73,7 +75,10 @@ export class Connection implements ConnectionHandle {
     // built in its own scope: a closure here would keep the upgrade request alive with the socket.
     this.#queue.enqueue(this.#opener(request));
     socket.on("message", (data, isBinary) => this.#received(data as Buffer, isBinary));
-    socket.on("close", () => this.#socketClosed());
+    socket.on("close", (code) => {
+      this.#lostWithoutClose = code === 1006;
+      this.#socketClosed();
+    });
     socket.on("error", (error) =>
       this.#host.logger.warn("socket error", { connection: this.id, error: error.message }),
     );
@@ -270,13 +275,16 @@ export class Connection implements ConnectionHandle {
 
   /**
    * Closes every subscription; the connection is released whatever fails. Runs its closes once.
-   * An extended-protocol session whose socket dropped (no `disconnect` from us) is parked instead.
+   * An extended-protocol session whose socket dropped (no close handshake, no `disconnect` from
+   * us) is parked instead. A client that closed its socket itself (`disconnect()`, a tab closing:
+   * 1000, 1001, 1005) is gone for good: its channels hear it at once, not a session TTL later.
    */
   async #teardown(): Promise<void> {
     try {
       const session = this.#session;
       const parks =
         session?.welcomed &&
+        this.#lostWithoutClose &&
         !this.#abandoned &&
         this.#closeReason === undefined &&
         this.#host.parking.park(session);

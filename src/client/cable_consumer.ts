@@ -1,6 +1,7 @@
 /**
- * The part of an Action Cable consumer that `P2pSession` and `Room` use. `@rails/actioncable`'s
- * `Consumer` (and `@anycable/web`'s compatibility consumer) fit it; tests pass `FakeConsumer`.
+ * The part of an Action Cable consumer that `P2pSession` and `Room` use. Theirs by default is
+ * `createExtendedConsumer` (AnyCable's extended protocol, falling back to the plain one);
+ * `@rails/actioncable`'s `Consumer` fits too; tests pass `FakeConsumer`.
  */
 export interface CableConsumer {
   subscriptions: {
@@ -15,8 +16,21 @@ export interface CableConsumer {
 export interface CableMixin {
   /** The subscription was confirmed. */
   connected?(): void;
-  /** The socket under the subscription closed; the consumer reconnects by itself. */
+  /**
+   * The subscription is gone with its socket (and, with the extended protocol, with its session):
+   * the consumer reconnects and subscribes afresh by itself.
+   */
   disconnected?(): void;
+  /**
+   * Extended protocol: the socket dropped and the consumer is restoring the session. Nothing is
+   * unsubscribed on the server; actions performed meanwhile are held until `restored`.
+   */
+  interrupted?(): void;
+  /**
+   * Extended protocol: the session is back as it was (no new `connected`); what was broadcast
+   * meanwhile follows, once and in order, then the held actions go out.
+   */
+  restored?(): void;
   /** The server refused the subscription (after an `{type:"error"}` message saying why). */
   rejected?(): void;
   /** One message the server sent to this subscription. */

@@ -6,6 +6,8 @@ export { P2pError, Reasons } from "../protocol/errors.js";
 export type { Logger } from "../protocol/logger.js";
 export type { CableConsumer, CableMixin, CableSubscription } from "./cable_consumer.js";
 export { define } from "./define.js";
+export type { ExtendedConsumerOptions } from "./extended_consumer.js";
+export { createExtendedConsumer, defaultReconnectDelayMs } from "./extended_consumer.js";
 export type {
   P2pErrorEvent,
   P2pFrameEventMap,

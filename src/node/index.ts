@@ -1,6 +1,6 @@
 // Public API of `p2p-streams-channel/node`: a session peer in Node 20+ (bots, recorders, always-on
 // hosts), named one by one (docs/node.md). The WebRTC module is the optional peer dependency
-// `@roamhq/wrtc`; the cable is `@rails/actioncable` on `ws`.
+// `@roamhq/wrtc`; the cable is `createExtendedConsumer` (`@anycable/web`) on `ws`.
 
 export type { SessionEvents } from "../client/session/events.js";
 export { P2pSession } from "../client/session/p2p_session.js";

@@ -16,7 +16,7 @@ export interface NodeSessionOptions extends Omit<P2pSessionOptions, "cableUrl" |
 
 /**
  * A `P2pSession` running in Node 20+: the same class as in the browser, its cable on `ws` through
- * `@rails/actioncable` and its peer connections from `@roamhq/wrtc` (an optional peer dependency:
+ * the same extended-protocol consumer (`createNodeConsumer`) and its peer connections from `@roamhq/wrtc` (an optional peer dependency:
  * install it next to this package). A process has no `pagehide`: call `close()` on exit.
  *
  * @example

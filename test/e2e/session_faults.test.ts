@@ -113,14 +113,21 @@ describe("session faults in the browser", () => {
     const fromLine = logger.lines.length;
     const cut = proxy.cut();
     assert.ok(cut > 0, "the host's cable went through the proxy");
-    // The host's page reconnects by itself and joins again, still host: its lease never lapsed.
-    await logged(logger, fromLine, "session joined", { peer: "host", isHost: true });
+    // The host's page reconnects by itself and restores its cable session (the extended protocol):
+    // still host, its lease kept by the server meanwhile, and no join again.
+    await logged(logger, fromLine, "session restored", {});
     await sendText(host, "after the cut");
     await Promise.all(peers.map((p) => received(p, "host", "after the cut")));
 
     const cid = await open("cid", session);
     await Promise.all([...peers, cid].map((p) => allConnected(p, ["host", "ann", "bob", "cid"])));
     assert.deepEqual(await hostsSince(cid, 0), ["host"], "the newcomer finds the same host");
+    assert.equal(
+      logger.lines.slice(fromLine).filter((l) => l.message === "session joined" && l.details?.peer === "host")
+        .length,
+      0,
+      "the host did not join again",
+    );
     for (const peer of peers) {
       assert.deepEqual(
         await eventsSince(peer, mark, ["p2p:disconnected", "p2p:closed", "p2p:negotiating", "p2p:host"]),

@@ -186,7 +186,8 @@ describe("the extended protocol (actioncable-v1-ext-json)", () => {
     const { url, cable } = await startCable(t, { channels: [createTestChannel(events)] });
     const { client, welcome } = await extRaw(url);
     await client.subscribed(ROOM);
-    client.close();
+    // Dropped without a close handshake, as a network loses a socket (a close of its own is a goodbye).
+    client.socket.terminate();
     await client.closed;
     await withDeadline(
       (async () => {
@@ -211,6 +212,23 @@ describe("the extended protocol (actioncable-v1-ext-json)", () => {
     const again = await restore(welcome.sid);
     assert.equal(again.restored, undefined, "an old sid restores nothing twice");
     assert.deepEqual(events, [`subscribed:${ROOM}`]);
+  });
+
+  test("ends at once the session of a client that closed its socket itself (a goodbye is not a blip)", async (t) => {
+    const events: string[] = [];
+    const { url } = await startCable(t, { channels: [createTestChannel(events)] });
+    const { client } = await extRaw(url);
+    await client.subscribed(ROOM);
+    client.close();
+    await client.closed;
+    // Within the default deadline of 5 s, where a parked session would wait for its 15 s TTL.
+    await withDeadline(
+      (async () => {
+        while (events.length < 2) await new Promise((r) => setTimeout(r, 10));
+      })(),
+      "unsubscribed",
+    );
+    assert.deepEqual(events, [`subscribed:${ROOM}`, `unsubscribed:${ROOM}`]);
   });
 
   test("refuses a restore after the session TTL: a fresh session, channels subscribed again", async (t) => {

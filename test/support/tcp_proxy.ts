@@ -14,6 +14,22 @@ export interface TcpProxy {
    * Resolves to how many were cut. New connections are still accepted.
    */
   cut(): number;
+  /**
+   * Cuts every connection open now and every new one at once until `restore()`, as a network that
+   * is down would: clients keep trying and fail. Resolves to how many were open.
+   */
+  goDown(): number;
+  /** Lets new connections through again. */
+  restore(): void;
+  /** How many connections were refused while down. */
+  readonly refused: number;
+  /** How many connections were ever made through the proxy (refused ones included). */
+  readonly accepted: number;
+  /**
+   * Goes down (as `goDown`) when the server next sends a WebSocket frame containing `text`, and
+   * drops that frame: the client cannot have received it. Resolves when that happened.
+   */
+  goDownOnFrame(text: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,7 +42,17 @@ export async function startTcpProxy(
   t?: Pick<TestContext, "after">,
 ): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
+  let down = false;
+  let refused = 0;
+  let accepted = 0;
+  let trap: { text: string; sprung: () => void } | null = null;
   const server: Server = createServer((downstream) => {
+    accepted += 1;
+    if (down) {
+      refused += 1;
+      downstream.resetAndDestroy();
+      return;
+    }
     const port = typeof upstreamPort === "number" ? upstreamPort : upstreamPort();
     const upstream = createConnection({ host: "127.0.0.1", port });
     const pair: [Socket, Socket] = [downstream, upstream];
@@ -39,7 +65,23 @@ export async function startTcpProxy(
     downstream.on("error", drop).on("close", drop);
     upstream.on("error", drop).on("close", drop);
     downstream.pipe(upstream);
-    upstream.pipe(downstream);
+    // By hand rather than piped, to look into the server's WebSocket frames (sent unmasked).
+    let websocket: boolean | undefined;
+    upstream.on("data", (chunk: Buffer) => {
+      websocket ??= chunk.subarray(0, 12).toString("latin1") === "HTTP/1.1 101";
+      if (trap && websocket && chunk.includes(trap.text)) {
+        const { sprung } = trap;
+        trap = null;
+        goDown();
+        sprung();
+        return;
+      }
+      if (!downstream.write(chunk)) {
+        upstream.pause();
+        downstream.once("drain", () => upstream.resume());
+      }
+    });
+    upstream.on("end", () => downstream.end());
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -57,6 +99,10 @@ export async function startTcpProxy(
     pairs.clear();
     return count;
   };
+  const goDown = () => {
+    down = true;
+    return cut();
+  };
   const close = async () => {
     cut();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -69,6 +115,20 @@ export async function startTcpProxy(
       return pairs.size;
     },
     cut,
+    goDown,
+    goDownOnFrame: (text) =>
+      new Promise<void>((resolve) => {
+        trap = { text, sprung: resolve };
+      }),
+    restore: () => {
+      down = false;
+    },
+    get refused() {
+      return refused;
+    },
+    get accepted() {
+      return accepted;
+    },
     close,
   };
 }

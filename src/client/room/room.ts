@@ -1,8 +1,8 @@
-import { createConsumer } from "@rails/actioncable";
 import { Emitter } from "../../protocol/emitter.js";
 import type { P2pError } from "../../protocol/errors.js";
 import { type Logger, silentLogger } from "../../protocol/logger.js";
 import type { CableConsumer } from "../cable_consumer.js";
+import { createExtendedConsumer } from "../extended_consumer.js";
 import { type NegotiationSignal, PerfectNegotiation } from "../negotiation/perfect_negotiation.js";
 import { abortable } from "./abortable.js";
 import { EarlySignals } from "./early_signals.js";
@@ -18,14 +18,15 @@ export interface RoomOptions extends LocalMediaOptions, VideoCapOptions {
   /** The signed room token the page was rendered with. */
   token: string;
   /**
-   * Default: a `createConsumer()` of `@rails/actioncable` (reads `<meta name="action-cable-url">`)
-   * made by `enter()` and disconnected by `leave()`. A consumer passed in is the caller's: the room
+   * Default: a `createExtendedConsumer()` (AnyCable's extended protocol, so a blip of the socket
+   * is restored with every signal sent meanwhile; reads `<meta name="action-cable-url">`) made by
+   * `enter()` and disconnected by `leave()`. A consumer passed in is the caller's: the room
    * only unsubscribes from it.
    */
   consumer?: CableConsumer;
   /**
-   * How `enter()` makes the consumer it owns when `consumer` is not given. Default `createConsumer`
-   * of `@rails/actioncable`; tests pass `FakeConsumer.factory().createConsumer`.
+   * How `enter()` makes the consumer it owns when `consumer` is not given. Default
+   * `createExtendedConsumer`; tests pass `FakeConsumer.factory().createConsumer`.
    */
   createConsumer?: () => CableConsumer;
   /** Default `[]`: STUN and TURN are the deployer's choice. */
@@ -277,7 +278,8 @@ export class Room {
   }
 
   #makeConsumer(): CableConsumer {
-    this.#ownConsumer = this.#options.createConsumer?.() ?? (createConsumer() as unknown as CableConsumer);
+    this.#ownConsumer =
+      this.#options.createConsumer?.() ?? createExtendedConsumer(undefined, { logger: this.#logger });
     return this.#ownConsumer;
   }
 

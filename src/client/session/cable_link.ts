@@ -1,7 +1,7 @@
-import { createConsumer as createActionCableConsumer } from "@rails/actioncable";
 import type { Logger } from "../../protocol/logger.js";
 import { SIGNALING_CHANNEL, type SignalingMessage } from "../../protocol/session_messages.js";
 import type { CableConsumer, CableSubscription } from "../cable_consumer.js";
+import { createExtendedConsumer } from "../extended_consumer.js";
 import type { Backoff } from "./backoff.js";
 import type { Clock } from "./types.js";
 
@@ -28,11 +28,16 @@ export interface CableLinkOptions {
  * when the host goes away (`attach`). Each attach uses a fresh consumer, so nothing of a closed
  * socket lingers; callbacks of an old consumer are ignored.
  *
- * It reconnects by itself, faster than `@rails/actioncable` would: that consumer calls a socket
- * stale after 6 s and waits up to 18 s more, while the server's lease lapses after 4 s (and a
- * consumer whose first socket fails never even reports `disconnected`). So a lost socket, or a fresh
- * one not confirmed within `connectTimeoutMs`, is dropped and a new consumer made after a
- * `backoff` delay. `detach`, `close` and `abandon` are on purpose: nothing reconnects after them.
+ * The default consumer speaks AnyCable's extended protocol: a socket that blips is restored with
+ * its session (`interrupted`, then `restored`), the server keeps the subscription and its lease
+ * meanwhile, signals broadcast to this page meanwhile are replayed once and in order, and actions
+ * performed meanwhile are held and sent after the restore. So a blip costs no new `join`.
+ *
+ * A subscription that is really gone (`disconnected`: a plain-protocol server, or a session that
+ * could not be restored) is dropped and a fresh consumer made after a `backoff` delay, as is a
+ * fresh socket not confirmed within `connectTimeoutMs`; the new subscription joins again.
+ * `@rails/actioncable` would wait far longer (stale after 6 s, up to 18 s more) than the server's
+ * 4 s lease. `detach`, `close` and `abandon` are on purpose: nothing reconnects after them.
  */
 export class CableLink {
   readonly #options: CableLinkOptions;
@@ -54,7 +59,10 @@ export class CableLink {
     return this.#consumer !== null;
   }
 
-  /** Whether the subscription is confirmed, so actions reach the server. */
+  /**
+   * Whether the subscription is confirmed, so actions reach the server (while a restore is under
+   * way they are held and sent after it).
+   */
   get connected(): boolean {
     return this.#confirmed;
   }
@@ -66,7 +74,7 @@ export class CableLink {
     this.#connect();
   }
 
-  /** Performs one action; `false` when the subscription is not confirmed (nothing was sent). */
+  /** Performs one action; `false` when the subscription is not confirmed (nothing was sent or held). */
   perform(action: string, data: object = {}): boolean {
     if (!this.#subscription || !this.#confirmed) return false;
     this.#subscription.perform(action, data);
@@ -102,7 +110,7 @@ export class CableLink {
     const current = () => generation === this.#generation;
     const { clock, connectTimeoutMs, logger } = this.#options;
     const create =
-      this.#options.createConsumer ?? ((url?: string) => createActionCableConsumer(url) as CableConsumer);
+      this.#options.createConsumer ?? ((url?: string) => createExtendedConsumer(url, { logger }));
     const consumer = create(this.#options.cableUrl);
     this.#consumer = consumer;
     this.#connectTimer = clock.setTimeout(() => {
@@ -127,6 +135,12 @@ export class CableLink {
           if (!current()) return;
           logger.info("cable lost: reconnecting", {});
           this.#lost();
+        },
+        interrupted: () => {
+          if (current()) logger.info("cable interrupted: restoring the session", {});
+        },
+        restored: () => {
+          if (current()) logger.info("cable restored: missed signals follow", {});
         },
         rejected: () => {
           if (!current()) return;

@@ -109,7 +109,10 @@ export interface P2pSessionOptions {
   heartbeat?: Partial<HeartbeatOptions>;
   /** Default `false`: a client closes its cable socket once connected to the host. */
   keepCableConnection?: boolean;
-  /** Default: `createConsumer` of `@rails/actioncable`. Called again on every reconnect. */
+  /**
+   * Default: `createExtendedConsumer` (AnyCable's extended protocol, plain when the server does not
+   * offer it). Called again whenever the subscription is lost for good, not on a restored blip.
+   */
   createConsumer?: (url?: string) => CableConsumer;
   /** Default `new RTCPeerConnection(configuration)`. */
   createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
