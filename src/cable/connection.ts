@@ -50,8 +50,8 @@ export class Connection implements ConnectionHandle {
   #closing = false;
   #abandoned = false;
   #closeReason: string | undefined;
-  /** Whether the socket ended without a close handshake (1006): a dropped network, not a goodbye. */
-  #lostWithoutClose = false;
+  /** Whether the browser closed the socket because its page went away (1001): nobody will restore it. */
+  #pageGone = false;
   /** Ends a pending `authenticate` wait at once, when the socket closes under it. */
   #stopAuthenticating: (() => void) | undefined;
 
@@ -76,7 +76,7 @@ export class Connection implements ConnectionHandle {
     this.#queue.enqueue(this.#opener(request));
     socket.on("message", (data, isBinary) => this.#received(data as Buffer, isBinary));
     socket.on("close", (code) => {
-      this.#lostWithoutClose = code === 1006;
+      this.#pageGone = code === 1001;
       this.#socketClosed();
     });
     socket.on("error", (error) =>
@@ -275,16 +275,18 @@ export class Connection implements ConnectionHandle {
 
   /**
    * Closes every subscription; the connection is released whatever fails. Runs its closes once.
-   * An extended-protocol session whose socket dropped (no close handshake, no `disconnect` from
-   * us) is parked instead. A client that closed its socket itself (`disconnect()`, a tab closing:
-   * 1000, 1001, 1005) is gone for good: its channels hear it at once, not a session TTL later.
+   * An extended-protocol session whose socket dropped (no `disconnect` from us) is parked instead,
+   * also when its client closed it (AnyCable's client closes a socket it finds stale, then restores),
+   * except on 1001: the browser closed it because the page went away (closed, reloaded, navigated),
+   * and nothing will restore it, so its channels hear it at once rather than a session TTL later. A
+   * client leaving on purpose unsubscribes first (`createExtendedConsumer`'s `disconnect()` does).
    */
   async #teardown(): Promise<void> {
     try {
       const session = this.#session;
       const parks =
         session?.welcomed &&
-        this.#lostWithoutClose &&
+        !this.#pageGone &&
         !this.#abandoned &&
         this.#closeReason === undefined &&
         this.#host.parking.park(session);

@@ -59,6 +59,8 @@ class ExtendedConsumer implements CableConsumer {
   readonly #subscriptions = new Set<ExtendedSubscription>();
   /** The last error message per identifier seen before its confirmation (AnyCable's hub holds them until then). */
   readonly #errors = new Map<string, ErrorMessage>();
+  /** Identifiers whose `subscribe` went out on this socket and whose `unsubscribe` has not. */
+  readonly #onWire = new Set<string>();
   readonly subscriptions = {
     create: (params: { channel: string; [key: string]: unknown }, mixin: CableMixin): CableSubscription =>
       this.#create(params, mixin),
@@ -72,7 +74,10 @@ class ExtendedConsumer implements CableConsumer {
       // An array: the server picks the first it speaks (the WebSocket API takes either).
       subprotocol: [EXTENDED_PROTOCOL, PLAIN_PROTOCOL] as unknown as string,
       encoder: {
-        encode: (message: unknown) => JSON.stringify(message),
+        encode: (message: unknown) => {
+          this.#sent(message);
+          return JSON.stringify(message);
+        },
         decode: (raw: unknown) => {
           let message: unknown;
           try {
@@ -103,7 +108,16 @@ class ExtendedConsumer implements CableConsumer {
     });
   }
 
+  /**
+   * Unsubscribes what is subscribed, at once, then closes the socket. AnyCable would send its
+   * `unsubscribe`s a few microtasks later, after the socket closed, and a server of the extended
+   * protocol keeps the session of a closed socket for a restore: the others would hear of this
+   * client's leaving only when that session expires.
+   */
   disconnect(): void {
+    if (this.connected) {
+      for (const identifier of [...this.#onWire]) this.#cable.send({ command: "unsubscribe", identifier });
+    }
     this.#cable.disconnect();
   }
 
@@ -132,6 +146,14 @@ class ExtendedConsumer implements CableConsumer {
     const subscription = new ExtendedSubscription(this, channel, mixin, this.#logger);
     this.#subscriptions.add(subscription);
     return subscription;
+  }
+
+  #sent(frame: unknown): void {
+    if (typeof frame !== "object" || frame === null) return;
+    const { command, identifier } = frame as { command?: unknown; identifier?: unknown };
+    if (typeof identifier !== "string") return;
+    if (command === "subscribe") this.#onWire.add(identifier);
+    else if (command === "unsubscribe") this.#onWire.delete(identifier);
   }
 
   #observe(frame: unknown): void {

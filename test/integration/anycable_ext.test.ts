@@ -214,12 +214,13 @@ describe("the extended protocol (actioncable-v1-ext-json)", () => {
     assert.deepEqual(events, [`subscribed:${ROOM}`]);
   });
 
-  test("ends at once the session of a client that closed its socket itself (a goodbye is not a blip)", async (t) => {
+  test("ends at once the session of a page that went away (1001): nobody will restore it", async (t) => {
     const events: string[] = [];
     const { url } = await startCable(t, { channels: [createTestChannel(events)] });
     const { client } = await extRaw(url);
     await client.subscribed(ROOM);
-    client.close();
+    // What a browser sends for a page closed, reloaded or navigated away from.
+    client.socket.close(1001);
     await client.closed;
     // Within the default deadline of 5 s, where a parked session would wait for its 15 s TTL.
     await withDeadline(
@@ -229,6 +230,20 @@ describe("the extended protocol (actioncable-v1-ext-json)", () => {
       "unsubscribed",
     );
     assert.deepEqual(events, [`subscribed:${ROOM}`, `unsubscribed:${ROOM}`]);
+  });
+
+  test("keeps the session of a client that closed its socket itself, as AnyCable's client does with a stale one", async (t) => {
+    const events: string[] = [];
+    const { url } = await startCable(t, { channels: [createTestChannel(events)] });
+    const { client, welcome } = await extRaw(url);
+    await client.subscribed(ROOM);
+    client.socket.close();
+    await client.closed;
+    const back = await RawClient.open(`${url}?sid=${String(welcome.sid)}`, { protocols: [EXT] });
+    t.after(() => back.close());
+    const restored = await back.next((f) => f.type === "welcome", "welcome");
+    assert.equal(restored.restored, true);
+    assert.deepEqual(events, [`subscribed:${ROOM}`]);
   });
 
   test("refuses a restore after the session TTL: a fresh session, channels subscribed again", async (t) => {

@@ -170,4 +170,27 @@ describe("createExtendedConsumer against our server", () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     assert.equal(proxy.accepted, 1);
   });
+
+  test("disconnect() unsubscribes first, so the server ends the session at once instead of keeping it", async (t) => {
+    const events: string[] = [];
+    const { url } = await startCable(t, { channels: [createTestChannel(events)] });
+    const consumer = createNodeConsumer(url);
+    const one = record(t, consumer, { channel: "TestChannel", room: "a" });
+    const two = record(t, consumer, { channel: "TestChannel", room: "b" });
+    await one.until(() => one.count("connected") === 1, "the first subscription");
+    await two.until(() => two.count("connected") === 1, "the second subscription");
+    // As Room.leave() does: one subscription left on its own, then the consumer disconnected.
+    one.subscription.unsubscribe();
+    consumer.disconnect();
+    // Within the default deadline of 5 s, where a kept session would wait for its 15 s TTL.
+    await withDeadline(
+      (async () => {
+        while (events.length < 4) await new Promise((resolve) => setTimeout(resolve, 10));
+      })(),
+      "both unsubscribed",
+    );
+    const a = identifier({ channel: "TestChannel", room: "a" });
+    const b = identifier({ channel: "TestChannel", room: "b" });
+    assert.deepEqual(events.slice(2).sort(), [`unsubscribed:${a}`, `unsubscribed:${b}`].sort());
+  });
 });
