@@ -14,6 +14,12 @@ export { EXT_PROTOCOL } from "./protocol.js";
 export interface HistoryRequest {
   readonly since?: number;
   readonly streams: ReadonlyMap<string, StreamPosition>;
+  /**
+   * Set by the server on a `history` command (a restore), never read from the wire: `since` goes
+   * no further back than the subscription itself, so a broadcast to an earlier subscription of the
+   * same streams in the same second is not replayed to this one.
+   */
+  readonly fromSubscription?: boolean;
 }
 
 export type ExtCommand =
@@ -67,7 +73,13 @@ function parseHistory(value: unknown): { ok: true; value: HistoryRequest } | { o
     return { ok: false, error: `history is not an object: ${quote(value)}` };
   }
   const { since, streams: given } = value as Record<string, unknown>;
-  if (since !== undefined && since !== null && !(typeof since === "number" && Number.isFinite(since))) {
+  // `false` is what AnyCable's client sends with its history timestamp turned off: no `since`.
+  if (
+    since !== undefined &&
+    since !== null &&
+    since !== false &&
+    !(typeof since === "number" && Number.isFinite(since))
+  ) {
     return { ok: false, error: `history.since is not a number: ${quote(since)}` };
   }
   if (given !== undefined && given !== null) {

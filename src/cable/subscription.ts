@@ -44,6 +44,8 @@ export class Subscription {
   #hold: Held[] | undefined;
   #callbacks: Map<string, StreamCallback> | undefined;
   #current: string | undefined;
+  /** When it began, in seconds since the epoch; 0 when rebuilt from another process (unknown). */
+  #startedAt = Date.now() / 1000;
 
   constructor(context: ChannelContext) {
     this.#context = context;
@@ -150,6 +152,7 @@ export class Subscription {
    * client's `history` request (or `release`). The caller confirms it after `welcome`, silently.
    */
   async restore(restored: () => void | Promise<void>): Promise<boolean> {
+    this.#startedAt = 0;
     this.hold();
     try {
       await restored();
@@ -189,7 +192,11 @@ export class Subscription {
       for (const stream of this.#streams.names()) {
         const known = request.streams.get(stream);
         if (known) this.#positions.set(stream, known);
-        const cursor = known ?? (request.since === undefined ? undefined : { since: request.since });
+        const since =
+          request.since === undefined || !request.fromSubscription
+            ? request.since
+            : Math.max(request.since, this.#startedAt);
+        const cursor = known ?? (since === undefined ? undefined : { since });
         if (!cursor) continue;
         const entries = read ? await read(stream, cursor) : known ? undefined : [];
         if (!entries) complete = false;

@@ -249,7 +249,7 @@ export class Subscriptions {
       this.#owner.send(rejectHistoryFrame(identifierJson));
       return;
     }
-    await this.#replay(channel, identifierJson, request);
+    await this.#replay(channel, identifierJson, { ...request, fromSubscription: true });
   }
 
   async #replay(channel: Channel, identifierJson: string, request: HistoryRequest): Promise<void> {

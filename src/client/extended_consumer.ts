@@ -76,7 +76,7 @@ class ExtendedConsumer implements CableConsumer {
       encoder: {
         encode: (message: unknown) => {
           this.#sent(message);
-          return JSON.stringify(message);
+          return JSON.stringify(freshSubscribe(message));
         },
         decode: (raw: unknown) => {
           let message: unknown;
@@ -93,13 +93,14 @@ class ExtendedConsumer implements CableConsumer {
       websocketImplementation: options.websocketImplementation,
       performFailures: "warn" as const,
       logger: {
+        // One level down: what AnyCable calls an error (a refused subscription, a failed perform)
+        // is reported to the app by the room or session that made the call, with its reason.
         level: "debug",
-        log: (level: string, message: string, details?: unknown) =>
-          logAt(logger, level, `cable: ${message}`, details),
-        debug: (message: string, details?: unknown) => logAt(logger, "debug", `cable: ${message}`, details),
-        info: (message: string, details?: unknown) => logAt(logger, "info", `cable: ${message}`, details),
-        warn: (message: string, details?: unknown) => logAt(logger, "warn", `cable: ${message}`, details),
-        error: (message: string, details?: unknown) => logAt(logger, "error", `cable: ${message}`, details),
+        log: (level: string, message: string, details?: unknown) => logAt(logger, level, message, details),
+        debug: (message: string, details?: unknown) => logAt(logger, "debug", message, details),
+        info: (message: string, details?: unknown) => logAt(logger, "info", message, details),
+        warn: (message: string, details?: unknown) => logAt(logger, "warn", message, details),
+        error: (message: string, details?: unknown) => logAt(logger, "error", message, details),
       },
     } as unknown as Partial<CreateOptions<typeof EXTENDED_PROTOCOL>>;
     this.#cable = url ? createCable(webSocketUrl(url), cableOptions) : createCable(cableOptions);
@@ -261,6 +262,19 @@ class ExtendedSubscription implements CableSubscription {
 }
 
 /**
+ * A `subscribe` without the `history` AnyCable adds to it (every broadcast since the page loaded,
+ * to the second): a subscription starts at its confirmation, so a signal sent a moment ago to this
+ * client's previous subscription (a room left and entered again) is not replayed to this one.
+ * Restores keep their history: the `history` command, from each stream's position and, for streams
+ * without one, since the last ping (anything before it had arrived).
+ */
+function freshSubscribe(frame: unknown): unknown {
+  if (typeof frame !== "object" || frame === null) return frame;
+  const { command, history: _history, ...rest } = frame as Record<string, unknown>;
+  return command === "subscribe" ? { command, ...rest } : frame;
+}
+
+/**
  * `/cable` or `https://…/cable` as the `ws(s)://` URL a WebSocket needs, resolved against the page
  * as `@rails/actioncable` does (AnyCable does that only for the URL it reads from a meta tag).
  */
@@ -272,15 +286,15 @@ function webSocketUrl(url: string): string {
   return resolved.href;
 }
 
-function logAt(logger: Logger, level: string, message: string, details: unknown): void {
+function logAt(logger: Logger, level: string, text: string, details: unknown): void {
+  const message = `cable: ${text}`;
   const fields =
     typeof details === "object" && details !== null
       ? Object.fromEntries(Object.entries(details).map(([key, value]) => [key, String(value)]))
       : details === undefined
         ? undefined
         : { details: String(details) };
-  if (level === "error") logger.error(message, fields);
-  else if (level === "warn") logger.warn(message, fields);
-  else if (level === "info") logger.info(message, fields);
+  if (level === "error") logger.warn(message, fields);
+  else if (level === "warn") logger.info(message, fields);
   else logger.debug(message, fields);
 }

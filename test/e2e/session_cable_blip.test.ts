@@ -63,7 +63,7 @@ describe("a session page whose cable blips", () => {
       "bob joined once: the blip cost no new join",
     );
     // Chromium logs each reconnect attempt refused while the network is down; nothing else went wrong.
-    const refusedAttempt = /WebSocket connection to .*\/cable\?sid=.* failed: .*ERR_CONNECTION_RESET/;
+    const refusedAttempt = /WebSocket connection to .*\/cable\?sid=.* failed: .*net::ERR_/;
     assert.deepEqual(
       pages.flatMap((p) => p.errors).filter((error) => !refusedAttempt.test(error)),
       [],

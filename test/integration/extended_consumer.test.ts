@@ -94,6 +94,25 @@ describe("createExtendedConsumer against our server", () => {
     assert.deepEqual(events, [`subscribed:${identifier({ channel: "TestChannel", room: "h" })}`]);
   });
 
+  test("a subscription cut before its first broadcast gets what was sent meanwhile, and a fresh one nothing older", async (t) => {
+    const { port, cable } = await startCable(t, { channels: [createTestChannel()] });
+    const proxy = await startTcpProxy(port, t);
+    // Sent before anyone subscribed: kept in the stream's history, and never this client's.
+    await cable.broadcast("test:q", { n: -1 });
+    const consumer = createNodeConsumer(`ws://127.0.0.1:${proxy.port}/cable`);
+    const room = record(t, consumer, { channel: "TestChannel", room: "q" });
+    await room.until(() => room.count("connected") === 1, "the subscription");
+    proxy.cut();
+    await room.until(() => room.count("interrupted") === 1, "interrupted");
+    for (let n = 1; n <= 5; n++) await cable.broadcast("test:q", { n });
+    await room.until(() => room.messages.length === 5, "the 5 broadcasts sent while away");
+    assert.deepEqual(
+      room.messages,
+      Array.from({ length: 5 }, (_, i) => ({ n: i + 1 })),
+    );
+    assert.deepEqual(room.calls, ["connected", "interrupted", "restored"]);
+  });
+
   test("on a server without the extended protocol it speaks the plain one: a cut socket subscribes afresh", async (t) => {
     const events: string[] = [];
     const { port, cable } = await startCable(t, {

@@ -41,6 +41,19 @@ describe("the extended protocol's frames", () => {
     assert.ok(subscribe.ok && "history" in subscribe.value);
   });
 
+  test("takes since: false, as @anycable/web sends with its history timestamp off, as no since", () => {
+    const history = { since: false, streams: { "s:1": { epoch: "e", offset: 4 } } };
+    const parsed = parseExtCommand(JSON.stringify({ command: "history", identifier: ID, history }));
+    assert.deepEqual(parsed, {
+      ok: true,
+      value: {
+        command: "history",
+        identifier: ID,
+        history: { streams: new Map([["s:1", { epoch: "e", offset: 4 }]]) },
+      },
+    });
+  });
+
   test("keeps a plain subscribe plain, and parses pong, ping and whisper", () => {
     assert.deepEqual(parseExtCommand(JSON.stringify({ command: "subscribe", identifier: ID })), {
       ok: true,

@@ -234,15 +234,40 @@ describe("Room", () => {
     assert.deepEqual(performed(large.presence), [{ action: "greet", to: "a" }]);
   });
 
-  test("holds signals that arrive before the sender's element and applies them when it connects", async () => {
-    const { room, signaling, pcs } = await enteredRoom("b");
+  test("answers an offer that outruns the offerer's element, and greets back when the element connects", async () => {
+    const { room, presence, signaling, pcs } = await enteredRoom("b");
     const candidate = { candidate: "candidate:1", sdpMid: "0" };
-    // As a browser would, the connection takes a candidate only after the offer it belongs to.
     signaling.received({ type: "signal", from: "a", description: { type: "offer", sdp: "a's offer" } });
     signaling.received({ type: "signal", from: "a", candidate });
-    room.mediumConnected("a");
-    for (let i = 0; i < 50 && pcs[0]!.candidates.length === 0; i++) await new Promise((r) => setImmediate(r));
+    await until(() => descriptions(signaling).includes("answer"), "the answer, before a's element");
+    assert.equal(room.negotiations.get("a")!.polite, false);
+    assert.deepEqual(
+      pcs[0]!.senders.map((s) => s.track!.kind),
+      ["audio", "video"],
+      "the tracks rode the answer",
+    );
+    // As a browser would, the connection takes a candidate only after the offer it belongs to.
+    await until(() => pcs[0]!.candidates.length === 1, "a's candidate applied");
     assert.deepEqual(pcs[0]!.candidates, [candidate]);
+    assert.deepEqual(performed(presence), [], "no greeting back before a's element");
+    room.mediumConnected("a");
+    room.mediumConnected("a");
+    assert.deepEqual(performed(presence), [{ action: "greet", to: "a", reply: true }], "greeted back once");
+    assert.equal(pcs.length, 1, "the element finds the connection made");
+  });
+
+  test("drops its prepared offer for an offer from a smaller id that outruns the greeting", async () => {
+    const { room, presence, signaling, pcs } = await enteredRoom("b");
+    presence.received({ type: "joined", from: "a" });
+    await until(() => pcs[0]!.signalingState === "have-local-offer", "the prepared offer");
+    signaling.received({ type: "signal", from: "a", description: { type: "offer", sdp: "a's offer" } });
+    await until(() => descriptions(signaling).includes("answer"), "the answer");
+    assert.equal(pcs[0]!.signalingState, "closed", "the prepared offer gave way");
+    assert.equal(room.negotiations.get("a")!.peerConnection, pcs[1]);
+    assert.deepEqual(descriptions(signaling), ["answer"], "the prepared offer never left the page");
+    room.mediumConnected("a");
+    assert.deepEqual(performed(presence), [{ action: "greet", to: "a" }], "a member does not greet back");
+    assert.equal(pcs.length, 2);
   });
 
   test("sends its signals to the addressed client through the signaling channel", async () => {

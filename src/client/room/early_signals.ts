@@ -1,8 +1,9 @@
 import type { NegotiationSignal } from "../negotiation/perfect_negotiation.js";
 
 /**
- * Signals held per client until that client's element connects. Incoming: the member's offer can
- * outrun the Turbo Stream that appends its element, since they travel on different streams.
+ * Signals held per client until that client's element connects. Incoming: a signal that is not
+ * an offer, from a client this page negotiates nothing with yet (an offer starts the negotiation
+ * at once).
  * Outgoing (`onlyOpened`): a member's prepared offer waits for the newcomer's greeting back.
  * Bounded per client, so a client that never gets an element cannot fill the page.
  */

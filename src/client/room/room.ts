@@ -98,6 +98,8 @@ export class Room {
   readonly #unsent = new EarlySignals({ limit: 256, onlyOpened: true });
   /** Newcomers this member prepared an offer for, until their element connects. */
   readonly #prepared = new Set<string>();
+  /** Members whose offer this newcomer answered before their element connected: to greet back then. */
+  readonly #answeredEarly = new Set<string>();
   readonly #options: RoomOptions;
   readonly #logger: Logger;
   readonly #events: Emitter<RoomEvents>;
@@ -175,8 +177,12 @@ export class Room {
     if (this.#state === "idle" || this.#state === "left" || !this.#signaller) return;
     if (clientId === this.clientId) return;
     const prepared = this.#prepared.has(clientId);
-    if (this.negotiations.has(clientId) && !prepared) return;
     const member = this.#greeted.has(clientId) || options.reply === true;
+    if (this.negotiations.has(clientId) && !prepared) {
+      // Its offer came first and is answered already: the greeting back is all that is left.
+      if (this.#answeredEarly.delete(clientId) && !member) this.#presence?.greet(clientId, true);
+      return;
+    }
     // The offering side streams first and is polite; the other adds its tracks to its answer.
     const offers = options.reply === true || (member && this.clientId < clientId);
     this.#prepared.delete(clientId);
@@ -251,6 +257,7 @@ export class Room {
     this.#early.drop();
     this.#unsent.drop();
     this.#prepared.clear();
+    this.#answeredEarly.clear();
     this.media.stop();
   }
 
@@ -310,7 +317,7 @@ export class Room {
    * A member that greeted a newcomer offers to it (seed step 6), and makes that offer now, while
    * the greetings travel: on a busy machine making an offer takes as long as a round trip. With the
    * smaller client id it offers whatever the newcomer does (greets back, or greeted us too: the tie
-   * is ours), so the offer leaves at once; the newcomer holds it until our element is on its page.
+   * is ours), so the offer leaves at once; the newcomer answers it as it arrives (`#answerEarly`).
    * With the larger id a greeting of the newcomer's own would make us the answering side: the offer
    * (and its candidates) waits for the reply, and signals from the newcomer wait with it.
    */
@@ -371,7 +378,32 @@ export class Room {
       void negotiation.receive(signal);
       return;
     }
+    if (signal.description?.type === "offer" && this.#state !== "left" && this.#signaller) {
+      this.#answerEarly(from, signal);
+      return;
+    }
     if (!this.#early.hold(from, signal)) this.#logger.warn("early signals dropped", { from });
+  }
+
+  /**
+   * An offer says who offers: answer it now instead of when the offerer's element connects, which
+   * on a busy page (the Turbo Stream that brings it parsed, the controller connected) can take
+   * seconds for each member. Whatever this page prepared for that client gives way, as it would
+   * for a greeting from a smaller id; the element still comes, the controller keeps the stream
+   * until it does, and `mediumConnected` then greets back.
+   */
+  #answerEarly(from: string, offer: NegotiationSignal): void {
+    const prepared = this.negotiations.get(from);
+    if (prepared) {
+      this.negotiations.delete(from);
+      this.#prepared.delete(from);
+      this.#unsent.drop(from);
+      prepared.close();
+    }
+    const negotiation = this.#negotiate(from, false);
+    if (!this.#greeted.has(from)) this.#answeredEarly.add(from);
+    for (const signal of [...this.#early.take(from), offer]) void negotiation.receive(signal);
+    this.#capVideo();
   }
 
   async #replaceVideo(track: MediaStreamTrack | null): Promise<void> {
@@ -390,6 +422,7 @@ export class Room {
     this.#early.drop(clientId);
     this.#unsent.drop(clientId);
     this.#prepared.delete(clientId);
+    this.#answeredEarly.delete(clientId);
     if (!negotiation) return;
     this.negotiations.delete(clientId);
     negotiation.close();
