@@ -14,16 +14,19 @@ import { memoryFigure } from "./figures/memory.js";
 import { nodeCrashFigure } from "./figures/node_crash.js";
 import { relayFigure } from "./figures/relay.js";
 import { type FigureOutput, renderVerdicts, type Verdict } from "./figures/verdict.js";
-import { describeKind, KIND_INFO, missingPackages } from "./kinds.js";
+import { describeKind, KIND_INFO, missingPackages, runsIn, type ServerKind } from "./kinds.js";
+import { writeProfileSummary } from "./lib/profile_report.js";
 import {
   describeMachine,
+  isCompleteRun,
   type MachineInfo,
   machineInfo,
+  resultsSection,
   writeFigureResults,
   writeResults,
 } from "./lib/report.js";
 import { BROWSER_FIGURES, type Figure, parseSettings, type Settings, USAGE } from "./lib/settings.js";
-import { renderText, type Table } from "./lib/table.js";
+import { renderText } from "./lib/table.js";
 import type { RunContext } from "./lib/trials.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -49,11 +52,40 @@ function enterNetns(): void {
   const child = spawn(netnsRun, [process.execPath, ...process.execArgv, script, ...process.argv.slice(2)], {
     stdio: "inherit",
   });
+  // The run inside decides what a stop means (it writes nothing): pass a stop on, wait for its exit.
+  for (const signal of STOP_SIGNALS) process.on(signal, () => child.kill(signal));
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
   throw new ReenteredInNetns();
 }
 
 class ReenteredInNetns extends Error {}
+
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+/** The signal that stopped the run part-way: then nothing is written. */
+let interrupted: NodeJS.Signals | undefined;
+let stopRig: (() => Promise<void>) | undefined;
+
+/**
+ * Ctrl-C or SIGTERM part-way: the figures in progress would come out partial (their child
+ * processes die with the same signal), so the run writes nothing, says so, closes Chromium, exits.
+ */
+function stopOnSignals(): void {
+  for (const signal of STOP_SIGNALS) {
+    process.on(signal, () => {
+      if (interrupted) return;
+      interrupted = signal;
+      log(
+        `\ninterrupted by ${signal}: nothing written (bench/RESULTS.md and bench/results/*.md left as they were)`,
+      );
+      const closing = stopRig?.() ?? Promise.resolve();
+      const timer = setTimeout(() => process.exit(130), 5000);
+      closing.finally(() => {
+        clearTimeout(timer);
+        process.exit(130);
+      });
+    });
+  }
+}
 
 /** Each process holds one socket per client: the largest crowd must fit under the descriptor limit. */
 function checkDescriptorLimit(settings: Settings): void {
@@ -73,19 +105,26 @@ type BrowserFigure = "pair" | "star" | "mesh" | "room4";
 type OwnFigure = "node_crash";
 
 /**
- * Figures also written to their own file in bench/results/ each time they run with `--write`
- * (besides RESULTS.md in a run with other figures); a run of only these leaves RESULTS.md as it was.
+ * Figures also written to their own file in bench/results/ each time they complete in a run with
+ * `--write` (besides their section of RESULTS.md).
  */
 const OWN_RESULTS: Partial<Record<Figure, { path: string; title: string }>> = {
   room4: { path: "bench/results/room4.md", title: "The 4th member of a room of 4" },
   node_crash: { path: "bench/results/node_crash.md", title: "Session recovery after a node crash" },
 };
 
+/** The relay figure's server CPU µs per message, for the profile summary's "per relayed message". */
+let relayCpu: Partial<Record<ServerKind, number>> = {};
+
 const SERVER_FIGURES: Record<
   Exclude<Figure, BrowserFigure | OwnFigure>,
   (context: RunContext, settings: Settings) => Promise<FigureOutput>
 > = {
-  relay: (context, settings) => relayFigure(context, settings.relay),
+  relay: async (context, settings) => {
+    const output = await relayFigure(context, settings.relay);
+    relayCpu = output.cpuUsPerMessage;
+    return output;
+  },
   fanout: (context, settings) => fanoutFigure(context, settings.fanout),
   memory: (context, settings) => memoryFigure(context, settings.memory),
   accept: (context, settings) => acceptFigure(context, settings.accept),
@@ -122,6 +161,7 @@ async function main(): Promise<void> {
   }
   const settings = parsed;
   enterNetns();
+  stopOnSignals();
   checkDescriptorLimit(settings);
   const servers = settings.servers.filter((kind) => {
     const missing = missingPackages(root, kind);
@@ -139,18 +179,26 @@ async function main(): Promise<void> {
   const context: RunContext = {
     root,
     servers,
-    profileDir: settings.profile ? join(root, "bench", "profiles") : undefined,
+    // One folder per run, so that the summary is this run's and earlier profiles stay.
+    profileDir: settings.profile
+      ? join(root, "bench", "profiles", info.date.replace(/[:.]/g, "-"))
+      : undefined,
     log,
   };
-  const tables: Table[] = [];
   const verdicts: Verdict[] = [];
-  const own = new Map<Figure, FigureOutput>();
+  /** The figures that ran to their end, in run order: only these are written. */
+  const completed = new Map<Figure, FigureOutput>();
   let rig: BrowserRig | string | undefined;
   try {
     for (const figure of settings.figures) {
+      if (interrupted) break;
       let output: FigureOutput;
       if (figure in BROWSER) {
-        rig ??= await startBrowser(settings, info);
+        if (rig === undefined) {
+          rig = await startBrowser(settings, info);
+          const started = rig;
+          if (typeof started === "object") stopRig = () => started.close();
+        }
         if (typeof rig === "string") continue;
         output = await BROWSER[figure as BrowserFigure](rig, settings);
       } else if (figure === "node_crash") {
@@ -164,14 +212,15 @@ async function main(): Promise<void> {
         info.chromium ??= crash.chromium;
         output = crash;
       } else {
+        const kinds = servers.filter((kind) => runsIn(kind, figure));
         output = await SERVER_FIGURES[figure as Exclude<Figure, BrowserFigure | OwnFigure>](
-          context,
+          { ...context, servers: kinds },
           settings,
         );
       }
-      if (figure in OWN_RESULTS) own.set(figure, output);
+      if (interrupted) break;
+      completed.set(figure, output);
       for (const table of output.tables) log(`\n${renderText(table)}\n`);
-      tables.push(...output.tables);
       verdicts.push(...output.verdicts);
     }
   } finally {
@@ -183,28 +232,48 @@ async function main(): Promise<void> {
       met: undefined,
       detail: "browser figures skipped",
     });
+  if (interrupted) return;
   info.loadEnd = os.loadavg()[0]!;
   log("== Goals");
   for (const line of renderVerdicts(verdicts)) log(line);
+  if (context.profileDir) {
+    const summary = writeProfileSummary(root, context.profileDir, servers, relayCpu);
+    log(`\n${summary.text}\nwrote ${summary.path}`);
+  }
   if (!settings.write) {
-    log("\n(quick run: bench/RESULTS.md left as it was; pass --write to rewrite it)");
+    log("\n(quick run: bench/RESULTS.md left as it was; pass --write to merge its figures into it)");
     return;
   }
-  for (const [figure, output] of own) {
+  writeCompleted(settings, info, completed);
+}
+
+/**
+ * Writes what the run completed: each completed figure with a file of its own to that file, and
+ * RESULTS.md, rewritten by a complete full run, else with the completed figures merged in.
+ */
+function writeCompleted(settings: Settings, info: MachineInfo, completed: Map<Figure, FigureOutput>): void {
+  if (interrupted) return;
+  const skipped = settings.figures.filter((figure) => !completed.has(figure));
+  if (skipped.length > 0) log(`\nnot written (skipped or incomplete): ${skipped.join(", ")}`);
+  for (const [figure, output] of completed) {
     const file = OWN_RESULTS[figure];
-    if (!file || output.tables.length === 0) continue;
+    if (!file || output.tables.every((table) => table.rows.length === 0)) continue;
     const path = join(root, file.path);
     writeFigureResults(path, file.title, info, settings, output);
     log(`\nwrote ${path}`);
   }
-  // A run of figures with their own files only (`--figures=node_crash,room4`) leaves RESULTS.md as it was.
-  if (settings.figures.some((figure) => !(figure in OWN_RESULTS))) {
-    const path = join(root, "bench", "RESULTS.md");
-    writeResults(path, info, settings, tables, verdicts);
-    log(`\nwrote ${path}`);
-  } else {
-    log("\n(bench/RESULTS.md left as it was: it is rewritten by runs with more figures)");
+  if (completed.size === 0) {
+    log("\n(bench/RESULTS.md left as it was: no figure completed)");
+    return;
   }
+  const path = join(root, "bench", "RESULTS.md");
+  const sections = [...completed].map(([figure, output]) => resultsSection(figure, output));
+  const how = writeResults(path, info, settings, sections, isCompleteRun(settings, [...completed.keys()]));
+  log(
+    how === "rewrote"
+      ? `\nwrote ${path} (complete full run)`
+      : `\nmerged ${[...completed.keys()].join(", ")} into ${path}, marked as a subset run; its other sections left as they were`,
+  );
 }
 
 /** Chromium, the demo app and a PeerServer for the browser figures; or why they are skipped. */

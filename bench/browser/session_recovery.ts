@@ -7,6 +7,7 @@ import { waitInPage } from "../../test/support/browser.js";
 import { allConnected, openPeer, type PeerPage } from "../../test/support/session_pages.js";
 import { RECORDER } from "./recorder.js";
 import { freshId } from "./rig.js";
+import { lastNoticed } from "./star.js";
 
 const SETUP_DEADLINE_MS = 30_000;
 /** How often the orchestrator reads the pages' records; it never enters a figure (times are the events'). */
@@ -71,8 +72,9 @@ export async function joinChat(
 export interface Recovery {
   /** → every survivor connected again to one new host: its status map all `connected`, every page's own state `connected`. */
   ms: number;
-  /** → the last survivor noticed: its own state left `connected` (NaN if one never said so). */
-  noticedMs: number;
+  /** → the last survivor noticed: its own state left `connected`; `undefined` when `unnoticed` never did. */
+  noticedMs: number | undefined;
+  unnoticed: number;
   /** → the new host's page was told it is host. */
   electedMs: number;
   host: string;
@@ -134,10 +136,12 @@ export async function waitRecovered(
     const digests = await Promise.all(survivors.map((p) => p.page.evaluate(digest, since)));
     const result = settle(names, gone, digests);
     if (typeof result !== "string") {
-      const noticed = digests.map((d) => d.noticedAt ?? Number.NaN);
       return {
         ms: result.doneAt - since,
-        noticedMs: Math.max(...noticed) - since,
+        ...lastNoticed(
+          digests.map((d) => d.noticedAt),
+          since,
+        ),
         electedMs: result.electedAt - since,
         host: result.host,
         hostState: result.hostState,

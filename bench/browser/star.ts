@@ -171,9 +171,13 @@ export async function stream(star: Star, from: number, to: number[], count: numb
 /**
  * Closes the host's page and waits until the remaining pages are a session again: a new host whose
  * status map lists exactly them, all connected, and every client connected again. Ours only.
- * `noticedMs`: until the last page noticed (its state `disconnected`; NaN if one never said so).
+ * `noticedMs`: until the last page noticed (its own state left `connected`: `disconnected`, or
+ * `negotiating` straight away on a `host-left`); `undefined` when `unnoticed` pages never said so.
  */
-export async function recoverFromHostLoss(star: Star, contextOf: (page: Page) => Promise<void>) {
+export async function recoverFromHostLoss(
+  star: Star,
+  contextOf: (page: Page) => Promise<void>,
+): Promise<HostLossRecovery> {
   const remaining = star.pages.filter((_, i) => i !== star.host);
   const ids = star.ids.filter((_, i) => i !== star.host);
   const closedAt = Date.now();
@@ -199,10 +203,36 @@ export async function recoverFromHostLoss(star: Star, contextOf: (page: Page) =>
   const noticed = await Promise.all(
     remaining.map((page) =>
       page.evaluate(
-        (after) => (window.bench as OursPage).disconnectedTimes.find((t) => t > after) ?? Number.NaN,
+        (after) =>
+          (window.bench as OursPage).states.find((s) => s.at > after && s.state !== "connected")?.at ?? null,
         closedAt,
       ),
     ),
   );
-  return { ms: Math.max(...done) - closedAt, noticedMs: Math.max(...noticed) - closedAt };
+  return { ms: Math.max(...done) - closedAt, ...lastNoticed(noticed, closedAt) };
+}
+
+/** Recovery after the host's page closed, ms from the close. */
+export interface HostLossRecovery {
+  /** → a new host sees every remaining page connected, and each of them is connected. */
+  ms: number;
+  /** → the last remaining page noticed; `undefined` when some never did (`unnoticed` of them). */
+  noticedMs: number | undefined;
+  unnoticed: number;
+}
+
+/**
+ * When the last page noticed, from each page's first time (null: it never left `connected`, e.g.
+ * it became host before its link to the old one closed): a missing time is counted, never NaN.
+ */
+export function lastNoticed(
+  times: (number | null)[],
+  since: number,
+): Pick<HostLossRecovery, "noticedMs" | "unnoticed"> {
+  const known = times.filter((t): t is number => t !== null);
+  const unnoticed = times.length - known.length;
+  return {
+    noticedMs: unnoticed > 0 || known.length === 0 ? undefined : Math.max(...known) - since,
+    unnoticed,
+  };
 }

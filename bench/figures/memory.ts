@@ -70,6 +70,11 @@ export async function memoryFigure(context: RunContext, settings: Settings["memo
     ]),
     notes: [
       `${settings.trials} trial(s) per server, medians; per connection = (RSS_n − RSS_0) / n. Lower is better.`,
+      ...(context.servers.includes("cable_ext") && context.servers.includes("cable")
+        ? [
+            `our cable, ext protocol: the same server, idle clients on \`actioncable-v1-ext-json\` (each socket carries a session with its sid): ${ratio(perConnection("cable_ext", largest, "rss"), perConnection("cable", largest, "rss"))} the plain protocol's RSS per connection, ${ratio(perConnection("cable_ext", largest, "heap"), perConnection("cable", largest, "heap"))} its heap.`,
+          ]
+        : []),
       ...failureNotes(results),
     ],
   };

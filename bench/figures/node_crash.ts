@@ -103,7 +103,7 @@ async function runTrial(
     await host.context.close();
     const recovery = await waitRecovered(clients, host.name, since, settings.deadlineMs);
     progress(
-      `noticed after ${recovery.noticedMs.toFixed(0)} ms; ${recovery.host} host after ${recovery.electedMs.toFixed(0)} ms; ` +
+      `${recovery.noticedMs === undefined ? `not noticed by ${recovery.unnoticed} of ${clients.length} survivors` : `noticed after ${recovery.noticedMs.toFixed(0)} ms`}; ${recovery.host} host after ${recovery.electedMs.toFixed(0)} ms; ` +
         `all ${clients.length} connected again ${recovery.ms.toFixed(0)} ms after the ${loss === "crash" ? "kill" : "close"}` +
         (recovery.hostState === "connected"
           ? ""
@@ -133,7 +133,7 @@ function table(settings: Settings["nodeCrash"], results: Results): Table {
       enough ? fixed(quantile(ms, 0.9), 0) : "–",
       fixed(ms.length > 0 ? Math.min(...ms) : undefined, 0),
       fixed(ms.length > 0 ? Math.max(...ms) : undefined, 0),
-      fixed(median(values.map((r) => r.noticedMs)), 0),
+      fixed(median(values.flatMap((r) => (r.noticedMs === undefined ? [] : [r.noticedMs]))), 0),
       fixed(median(values.map((r) => r.electedMs)), 0),
       `${values.length} of ${values.length + errors.length}`,
     ];

@@ -1,8 +1,15 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
-import type { Verdict } from "../figures/verdict.js";
+import type { FigureOutput, Verdict } from "../figures/verdict.js";
 import { renderVerdicts } from "../figures/verdict.js";
-import type { Settings } from "./settings.js";
+import {
+  mergeResults,
+  parseResults,
+  type ResultsSection,
+  renderResults,
+  writeAtomically,
+} from "./results_file.js";
+import { FIGURES, type Figure, type Settings } from "./settings.js";
 import { renderMarkdown, type Table } from "./table.js";
 
 /** The machine and moment a run measured, printed at the top of every report. */
@@ -55,36 +62,58 @@ function busy(info: MachineInfo): boolean {
   return Math.max(info.loadStart, info.loadEnd ?? 0) > info.cores;
 }
 
-/** Rewrites bench/RESULTS.md with the run's machine, command, every table and the goal checks. */
+/** A figure's section of RESULTS.md: its goal lines and tables. */
+export function resultsSection(figure: string, output: FigureOutput): ResultsSection {
+  return {
+    figure,
+    goals: renderVerdicts(output.verdicts),
+    body: output.tables.map((table) => renderMarkdown(table).trimEnd()).join("\n\n"),
+  };
+}
+
+/**
+ * Whether a run may replace RESULTS.md whole: a full run (no option but `--write`) in which every
+ * figure completed. Any other run merges the sections of the figures it completed.
+ */
+export function isCompleteRun(settings: Settings, completed: readonly Figure[]): boolean {
+  return (
+    settings.args.every((arg) => arg === "--write") &&
+    !settings.quick &&
+    FIGURES.every((figure) => completed.includes(figure))
+  );
+}
+
+/**
+ * Writes bench/RESULTS.md (atomically): a complete full run rewrites it; any other run puts its
+ * figures' sections in place of theirs, each marked as a subset run with its date, machine and
+ * command, and leaves the rest of the file as it was. Returns which of the two it did.
+ */
 export function writeResults(
   path: string,
   info: MachineInfo,
   settings: Settings,
-  tables: Table[],
-  verdicts: Verdict[],
-): void {
-  const text = [
+  sections: ResultsSection[],
+  complete: boolean,
+): "rewrote" | "merged" {
+  const existing = existsSync(path) ? parseResults(readFileSync(path, "utf8")) : undefined;
+  const header = [
     "# Benchmark results",
     "",
     "Written by `bench/run.ts`; do not edit by hand. How to read it: `bench/README.md`.",
     "",
     ...runLines(info, settings),
-    "",
-    "## Goals",
-    "",
-    "```",
-    ...renderVerdicts(verdicts),
-    "```",
-    "",
-    "## Figures",
-    "",
-    ...tables.map(renderMarkdown),
-    "",
-  ].join("\n");
-  writeFileSync(path, `${text.trimEnd()}\n`);
+  ];
+  const load = `${info.loadStart.toFixed(2)} → ${(info.loadEnd ?? info.loadStart).toFixed(2)}`;
+  const mergedNote =
+    `Subset run, not the full run above: ${info.date}; ${info.cpu}, ${info.cores} cores, node ${info.node}; ` +
+    `load average ${load}${busy(info) ? " (machine shared)" : ""}; \`${command(settings)}\`` +
+    `${settings.quick ? " (quick mode)" : ""}. Only this section comes from it.`;
+  const document = mergeResults(existing, { header, sections, complete, mergedNote }, FIGURES);
+  writeAtomically(path, renderResults(document));
+  return complete ? "rewrote" : "merged";
 }
 
-/** Rewrites one figure's own file in bench/results/: the same machine and command lines, its goals and tables. */
+/** Rewrites one figure's own file in bench/results/ (atomically): the same machine and command lines, its goals and tables. */
 export function writeFigureResults(
   path: string,
   title: string,
@@ -103,13 +132,21 @@ export function writeFigureResults(
     ...output.tables.map(renderMarkdown),
     "",
   ].join("\n");
-  writeFileSync(path, `${text.trimEnd()}\n`);
+  writeAtomically(path, `${text.trimEnd()}\n`);
+}
+
+function command(settings: Settings): string {
+  return `npm run bench${settings.args.length > 0 ? ` -- ${settings.args.join(" ")}` : ""}`;
 }
 
 function runLines(info: MachineInfo, settings: Settings): string[] {
-  const command = `npm run bench${settings.args.length > 0 ? ` -- ${settings.args.join(" ")}` : ""}`;
+  const mode = settings.quick
+    ? "quick mode: short windows, few trials"
+    : settings.figures.length < FIGURES.length
+      ? "full trials, some figures"
+      : "full run";
   return [
     ...describeMachine(info).map((line) => `- ${line}`),
-    `- command: \`${command}\` (${settings.quick ? "quick mode: short windows, few trials" : "full run"}), inside netns-run, loopback only`,
+    `- command: \`${command(settings)}\` (${mode}), inside netns-run, loopback only`,
   ];
 }

@@ -18,9 +18,9 @@ export const BROWSER_FIGURES: readonly Figure[] = ["pair", "star", "mesh", "room
 /** Everything a run measures and how long, from the command line. Quick mode fits in about three minutes. */
 export interface Settings {
   quick: boolean;
-  /** Rewrite bench/RESULTS.md (default for full runs; quick runs only with --write). */
+  /** Record the completed figures (default for full runs; quick runs only with --write): see `writeResults`. */
   write: boolean;
-  /** Start each server with `--cpu-prof` into bench/profiles/. */
+  /** Start each server with `--cpu-prof` into bench/profiles/<run>/, and summarize the profiles at the end. */
   profile: boolean;
   servers: ServerKind[];
   figures: Figure[];
@@ -57,10 +57,15 @@ export const USAGE = `usage: npm run bench -- [options]
   --window=MS           measured window of the relay figure (default 10000, quick 1500)
   --servers=a,b         subset of ${SERVER_KINDS.join(",")}
   --figures=a,b         subset of ${FIGURES.join(",")}
-  --write / --no-write  rewrite bench/RESULTS.md, and results/node_crash.md or results/room4.md
-                        when that figure ran (default: full runs write, quick runs do not; a run
-                        of --figures=node_crash and/or room4 only leaves RESULTS.md as it was)
-  --profile             --cpu-prof every server process into bench/profiles/
+  --write / --no-write  record the figures that completed (default: full runs write, quick runs
+                        do not). A complete full run rewrites bench/RESULTS.md; any other run
+                        (--figures=, --servers=, --quick, --trials=, …) replaces only its figures'
+                        sections, each marked as a subset run; room4 and node_crash also go to
+                        bench/results/<figure>.md. A run stopped part-way (Ctrl-C, SIGTERM)
+                        writes nothing.
+  --profile             --cpu-prof every server process into bench/profiles/<run>/<kind>/ and
+                        write bench/profiles/<run>/summary.md (also printed): where each server's
+                        CPU time goes, per relayed message with the relay figure
   --help`;
 
 /** Parses argv; throws a TypeError quoting the first bad argument. */

@@ -1,12 +1,13 @@
 import type { ServerKind } from "../kinds.js";
 import type { BenchClient, Connect, ConnectOptions, Deliver } from "./client.js";
-import { connectCable } from "./clients/cable.js";
+import { connectCable, connectCableExt } from "./clients/cable.js";
 import { connectPeerServer } from "./clients/peerserver.js";
 import { connectRawWs } from "./clients/raw_ws.js";
 import { connectSocketIo } from "./clients/socketio.js";
 
 export const connectors: Record<ServerKind, Connect> = {
   cable: connectCable,
+  cable_ext: connectCableExt,
   peerserver: connectPeerServer,
   socketio: connectSocketIo,
   raw_ws: connectRawWs,

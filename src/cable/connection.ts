@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { WebSocket } from "ws";
 import { Reasons } from "../protocol/errors.js";
 import { ANONYMOUS, type Authenticate, authenticateWithin } from "./authentication.js";
+import { frameBytes } from "./broadcast_frame.js";
 import { CableSession, restoreSid } from "./cable_session.js";
 import type { ConnectionHandle, Identity } from "./channel_context.js";
 import { CommandQueue } from "./command_queue.js";
@@ -26,6 +27,15 @@ export interface ConnectionHost extends SubscriptionsHost, RateLimits {
 }
 
 let nextId = 0;
+
+const TEXT = { binary: false } as const;
+
+/** A text frame, encoded once when the same frame goes to many sockets in a row (a broadcast, a ping). */
+function sendText(socket: WebSocket, frame: string): void {
+  const data = frameBytes(frame);
+  if (typeof data === "string") socket.send(data);
+  else socket.send(data, TEXT);
+}
 
 /**
  * One cable socket: its frames read and rate-limited, authentication before `welcome`, and every
@@ -112,7 +122,7 @@ export class Connection implements ConnectionHandle {
       this.disconnect(Reasons.tooSlow, true);
       return;
     }
-    socket.send(frame);
+    sendText(socket, frame);
     this.#host.observer.messageSent(this, frame);
   }
 
@@ -141,7 +151,7 @@ export class Connection implements ConnectionHandle {
   }
 
   sendRaw(frame: string): void {
-    if (this.#socket.readyState === this.#socket.OPEN) this.#socket.send(frame);
+    if (this.#socket.readyState === this.#socket.OPEN) sendText(this.#socket, frame);
   }
 
   /** Ends the socket at once and tears down without waiting for the queue: the server's close deadline. */

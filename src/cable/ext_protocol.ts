@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { StreamPosition } from "../pubsub/adapter.js";
-import { type Command, type ParseResult, parseCommand, quote } from "./protocol.js";
+import { type Command, commandOf, type ParseResult, quote } from "./protocol.js";
 
 export { EXT_PROTOCOL } from "./protocol.js";
 
@@ -47,7 +47,7 @@ export function parseExtCommand(raw: string): ExtParseResult {
   if (command === "pong" || command === "ping") return { ok: true, value: { command } };
   const extended = command === "history" || command === "whisper";
   if (!extended) {
-    const plain: ParseResult = parseCommand(raw);
+    const plain: ParseResult = commandOf(frame as Record<string, unknown>);
     if (!plain.ok || plain.value.command !== "subscribe" || !("history" in frame)) return plain;
   }
   if (typeof identifier !== "string")

@@ -44,8 +44,15 @@ function parseObject(
 /** Parses one text frame into a command, or says precisely why it is not one. */
 export function parseCommand(raw: string): ParseResult {
   const frame = parseObject(raw, "frame");
-  if (!frame.ok) return frame;
-  const { command, identifier, data } = frame.value;
+  return frame.ok ? commandOf(frame.value) : frame;
+}
+
+/**
+ * Reads a command out of a frame already parsed as a JSON object: the extended protocol parses
+ * each frame once and hands the plain commands here, rather than parsing the text again.
+ */
+export function commandOf(frame: Record<string, unknown>): ParseResult {
+  const { command, identifier, data } = frame;
   if (command !== "subscribe" && command !== "unsubscribe" && command !== "message") {
     return { ok: false, error: `unknown command ${quote(command)}` };
   }

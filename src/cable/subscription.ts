@@ -1,5 +1,6 @@
 import { P2pError } from "../protocol/errors.js";
 import type { PubSubHandler, StreamPosition } from "../pubsub/adapter.js";
+import { broadcastFrame } from "./broadcast_frame.js";
 import type { ChannelContext, CloseCause, CloseFailure, SubscriptionState } from "./channel_context.js";
 import { ChannelStreams } from "./channel_streams.js";
 import { type HistoryRequest, isWhisper, positionSuffix, whisperFor } from "./ext_protocol.js";
@@ -70,10 +71,7 @@ export class Subscription {
 
   /** Sends a payload (JSON text) on this identifier, or holds it until the confirm. */
   deliver(payload: string): void {
-    const suffix = this.#current;
-    const frame = suffix
-      ? `{"identifier":${this.#identifierJson},"message":${payload}${suffix}`
-      : dataFrame(this.#identifierJson, payload);
+    const frame = broadcastFrame(this.#identifierJson, payload, this.#current);
     if (this.#state === "confirmed") this.#context.connection.send(frame);
     else if (this.#state === "pending") {
       this.#held ??= [];

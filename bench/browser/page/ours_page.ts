@@ -18,6 +18,11 @@ export interface OursPage extends BenchPage {
   connectedTimes: number[];
   /** Every time this page's own state became `disconnected` (it noticed its host was gone). */
   disconnectedTimes: number[];
+  /**
+   * Every change of this page's own state, with its time. A page can notice its host is gone
+   * without a `disconnected`: a `host-left` on the cable takes it straight to `negotiating`.
+   */
+  states: { at: number; state: string }[];
 }
 
 const frame = () => document.querySelector<P2pFrameElement>("p2p-frame")!;
@@ -28,6 +33,7 @@ const page: OursPage = {
   peers: [],
   connectedTimes: [],
   disconnectedTimes: [],
+  states: [],
   tally: new Map<string, Tally>(),
   join(at, plan) {
     selfId = plan.id;
@@ -37,6 +43,11 @@ const page: OursPage = {
     document.addEventListener("p2p:disconnected", () => {
       page.disconnectedTimes.push(now());
     });
+    for (const state of ["negotiating", "connecting", "connected", "disconnected", "closed"]) {
+      document.addEventListener(`p2p:${state}`, () => {
+        page.states.push({ at: now(), state });
+      });
+    }
     document.addEventListener("p2p:peers", (event) => {
       page.peers.push({ at: now(), states: { ...(event as CustomEvent<PeerStates>).detail } });
     });
