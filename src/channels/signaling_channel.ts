@@ -9,8 +9,9 @@ import {
   type SignalingMessage,
 } from "../protocol/session_messages.js";
 import { type SessionStore, storeDefaults } from "../store/adapter.js";
+import { RelayBudget, type RelayOptions, relayLimits } from "./relay_budget.js";
 import { parseAction } from "./schemas/parse_action.js";
-import { dropAction, emptyAction, joinAction, signalAction } from "./schemas/session_actions.js";
+import { dropAction, emptyAction, joinAction, relayAction, signalAction } from "./schemas/session_actions.js";
 import { isClaim, type SessionClaim } from "./session_claim.js";
 import { LeaseRefresher } from "./session_lease.js";
 import { TokenChannel } from "./token_channel.js";
@@ -35,7 +36,18 @@ export interface SignalingChannelOptions {
    * `ice_servers` action, which clients perform to refresh them before they expire.
    */
   ice?: IceOptions;
+  /**
+   * Session data through the server (`relay`) between the host and a member whose data channel is
+   * not open, within `RelayLimits` per sender and addressee (defaults `relayDefaults`), announced
+   * in every `ready`. `false`: nothing is relayed (`relay_disabled`), and members wait for their
+   * data channel as before. Default on.
+   */
+  relay?: false | RelayOptions;
 }
+
+// How long a subscription trusts the session's member list it read for `relay` (a store read per
+// frame would cost a Redis round trip each): a peer that just left may get frames this long.
+const RELAY_MEMBERS_MS = 1000;
 
 /**
  * The signaling of one-to-many sessions (docs/protocol.md, "Sessions"): `join` elects the host
@@ -54,6 +66,8 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
   const { store, maxPeers, ttlSeconds, leaseMs = storeDefaults.leaseMs } = options;
   const ice = options.ice && checkIceOptions(options.ice);
   const iceMinted = ice && (ice.turnUrls.length > 0 || ice.stunUrls.length > 0) ? ice : undefined;
+  const relay = options.relay === false ? undefined : relayLimits(options.relay);
+  const relayObserver = options.relay === false ? undefined : options.relay?.observer;
   if (!store) throw new TypeError("createSignalingChannel needs a `store` (e.g. new MemorySessionStore())");
   if (maxPeers !== undefined && !(Number.isInteger(maxPeers) && maxPeers > 0)) {
     throw new TypeError(`maxPeers must be a positive integer, got ${maxPeers}`);
@@ -78,6 +92,7 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
       "drop",
       "leave",
       "ice_servers",
+      "relay",
     ];
 
     /** This subscription's current membership; `undefined` until it joins, after it leaves or lapses. */
@@ -90,6 +105,9 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
     // Actions of one subscription run one after another, in the order they arrived: an offer is
     // never overtaken by its candidates, and an unsubscribe sees the join that came before it.
     #queue: Promise<unknown> = Promise.resolve();
+    /** What this subscription may still relay, per addressee. */
+    readonly #budgets = new Map<string, RelayBudget>();
+    #members: { at: number; peers: string[] } | undefined;
 
     protected override verifyToken(token: unknown): SessionIdentity {
       return verifySessionToken(this.cable.signer, token);
@@ -179,6 +197,7 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
           peers: result.peers,
           joinId,
           ...(resume ? { resume } : {}),
+          ...(relay ? { relay } : {}),
         });
       });
     }
@@ -205,6 +224,96 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
         await this.#send(sessionStreams.peer(sessionId, to), { type: "signal", from: peerId, signal });
         if (signal.type !== "candidate") await store.touch(sessionId, ttlSeconds);
       });
+    }
+
+    /**
+     * One frame of session data between the host and a member, stamped with the caller's id, for a
+     * data channel that is not open. Refused to the caller alone, with `to` and `seq` so it can send
+     * that frame again: over its rate (`relay_limited`), too long (`relay_too_large`), or on a server
+     * that does not relay (`relay_disabled`).
+     */
+    relay(data: Record<string, unknown>): Promise<void> | undefined {
+      this.#checkCurrent();
+      const { sessionId, peerId } = this.identity;
+      if (!relay) {
+        relayObserver?.refused(Reasons.relayDisabled);
+        throw new P2pError(
+          Reasons.relayDisabled,
+          `This server does not relay session data: wait for the data channel`,
+        );
+      }
+      const { to, join, seq, data: frame } = parseAction(relayAction, data);
+      if (to === peerId) throw new P2pError(Reasons.invalidMessage, "a peer cannot relay to itself");
+      if (frame.length > relay.maxBytes) {
+        return this.#refuseRelay(
+          Reasons.relayTooLarge,
+          `relay "data" of ${frame.length} characters is over the server's ${relay.maxBytes}: not relayed`,
+          to,
+          seq,
+        );
+      }
+      let budget = this.#budgets.get(to);
+      if (!budget) {
+        budget = new RelayBudget(relay);
+        this.#budgets.set(to, budget);
+      }
+      if (!budget.take(frame.length)) {
+        const { messagesPerSecond, bytesPerSecond } = relay;
+        return this.#refuseRelay(
+          Reasons.relayLimited,
+          `Relaying to "${to}" over ${messagesPerSecond} frames or ${bytesPerSecond} bytes a second: frame ${seq} was not relayed`,
+          to,
+          seq,
+        );
+      }
+      return this.#step(async () => {
+        // The cached member list may be older than a reset or a join: a frame it refuses is
+        // checked again against the store before it is refused.
+        let members = await this.#relayMembers();
+        if (relayProblem(members, peerId, to) !== null) members = await this.#relayMembers(true);
+        const problem = this.#joinId === undefined ? "not_joined" : relayProblem(members, peerId, to);
+        if (problem === "not_joined") throw notJoined(this.identity);
+        if (problem === "unknown_peer") {
+          // With `to` and `seq`: the host learns that a relayed member whose lease lapsed is gone.
+          this.#refuseRelay(
+            Reasons.unknownPeer,
+            `Peer "${to}" is not a member of session "${sessionId}"`,
+            to,
+            seq,
+          );
+          return;
+        }
+        if (problem === "forbidden") {
+          throw new P2pError(
+            Reasons.signalForbidden,
+            `Peer "${peerId}" may relay only to the host of session "${sessionId}" ("${members[0]}"), not "${to}"`,
+          );
+        }
+        await this.#send(sessionStreams.peer(sessionId, to), {
+          type: "relay",
+          from: peerId,
+          join,
+          seq,
+          data: frame,
+        });
+        relayObserver?.relayed(frame.length);
+      });
+    }
+
+    #refuseRelay(reason: string, message: string, to: string, seq: number): undefined {
+      relayObserver?.refused(reason);
+      this.transmit({ type: "error", reason, message, to, seq });
+      return undefined;
+    }
+
+    /** The session's members, host first, read from the store at most once a `RELAY_MEMBERS_MS` (or now, `fresh`). */
+    async #relayMembers(fresh = false): Promise<string[]> {
+      const now = performance.now();
+      const cached = this.#members;
+      if (!fresh && cached && now - cached.at < RELAY_MEMBERS_MS) return cached.peers;
+      const peers = await store.peers(this.identity.sessionId);
+      this.#members = { at: now, peers };
+      return peers;
     }
 
     /** Connected peer-to-peer and about to close the cable socket: the membership stays, unleased. */
@@ -323,6 +432,17 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
       return run;
     }
   };
+}
+
+/** Why `from` may not relay to `to` among `members` (host first), `null` when it may. */
+function relayProblem(
+  members: string[],
+  from: string,
+  to: string,
+): "not_joined" | "unknown_peer" | "forbidden" | null {
+  if (!members.includes(from)) return "not_joined";
+  if (!members.includes(to)) return "unknown_peer";
+  return from === members[0] || to === members[0] ? null : "forbidden";
 }
 
 function notJoined({ sessionId }: SessionIdentity): P2pError {

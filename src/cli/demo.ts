@@ -6,7 +6,7 @@ import { parseCommandLine, UsageError } from "./command.js";
 
 const HELP = `usage: p2p-streams-channel demo [--port 3000] [--host 127.0.0.1] [--secret S] [--ice-server URL ...] [--redis URL]
                                 [--room-max-members N] [--stun-url URL ...] [--turn-url URL ... --turn-secret S]
-                                [--ice-transport-policy all|relay]
+                                [--ice-transport-policy all|relay] [--no-relay]
 
 Starts the demo: the one-to-many chat at /chat?name=NAME and mesh video rooms at /rooms/new,
 with the Action Cable signaling server at /cable and /health. Stops on SIGINT or SIGTERM.
@@ -26,7 +26,9 @@ with the Action Cable signaling server at /cable and /health. Stops on SIGINT or
   --turn-secret S    coturn's static-auth-secret (default TURN_SECRET when --turn-url is given);
                      stays on the server: pages get credentials valid for an hour, refreshed
   --ice-transport-policy P
-                     all | relay (default all); relay makes pages use TURN only (needs --turn-url)`;
+                     all | relay (default all); relay makes pages use TURN only (needs --turn-url)
+  --no-relay         never carry session data through the server: a member without a data channel
+                     to its host waits for one (default: relayed, rate-limited, in clear on the server)`;
 
 export async function demoCommand(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(
@@ -45,6 +47,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
         "turn-url": { type: "string", multiple: true, default: [] },
         "turn-secret": { type: "string" },
         "ice-transport-policy": { type: "string", default: "all" },
+        "no-relay": { type: "boolean", default: false },
         help: { type: "boolean", short: "h" },
       },
     },
@@ -78,6 +81,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     ice,
     redisUrl,
     roomMaxMembers,
+    ...(values["no-relay"] ? { relay: false as const } : {}),
   });
   const url = await app.listen(port, values.host);
   console.log(`listening on ${url}`);

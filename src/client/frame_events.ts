@@ -8,7 +8,7 @@ export type StateDetail = {
   hostPeerId: string | null;
   iamHost: boolean;
 };
-/** `p2p:negotiating`, `p2p:connecting`, `p2p:connected`, `p2p:disconnected`, `p2p:closed`: this page's state changed. */
+/** `p2p:negotiating`, `p2p:connecting`, `p2p:connected`, `p2p:relayed`, `p2p:disconnected`, `p2p:closed`: this page's state changed. */
 export type P2pStateEvent = CustomEvent<StateDetail>;
 /** `p2p:error`: something failed; `reason` is a stable code (docs/reference.md). */
 export type P2pErrorEvent = CustomEvent<{
@@ -31,6 +31,7 @@ export interface P2pFrameEventMap {
   "p2p:negotiating": P2pStateEvent;
   "p2p:connecting": P2pStateEvent;
   "p2p:connected": P2pStateEvent;
+  "p2p:relayed": P2pStateEvent;
   "p2p:disconnected": P2pStateEvent;
   "p2p:closed": P2pStateEvent;
   "p2p:error": P2pErrorEvent;

@@ -136,7 +136,7 @@ export class P2pFrameElement extends Base {
  * Reads the `config` attribute: `iceServers`, `iceTransportPolicy`, `iceExpiresAt`,
  * `iceRestart: { disconnectedMs, timeoutMs }`, `heartbeat: { intervalMs, idleTimeoutMs }`,
  * `keepCableConnection` (the gem's spellings `ice_servers`, `interval_mls`, `idle_timeout_mls` too),
- * `maxOutbox`, `negotiationTimeoutMs`, `cableConnectTimeoutMs`, `resumeDelayMs` and
+ * `maxOutbox`, `negotiationTimeoutMs`, `p2pTimeoutMs`, `cableConnectTimeoutMs`, `resumeDelayMs` and
  * `reconnect: { initialMs, maxMs }`.
  * Numbers that are not positive are ignored (the default stays).
  */
@@ -181,6 +181,8 @@ export function parseFrameConfig(json: string | null): Partial<P2pSessionOptions
   if (maxOutbox) options.maxOutbox = Math.floor(maxOutbox);
   const negotiationTimeoutMs = positive(raw.negotiationTimeoutMs);
   if (negotiationTimeoutMs) options.negotiationTimeoutMs = negotiationTimeoutMs;
+  const p2pTimeoutMs = positive(raw.p2pTimeoutMs);
+  if (p2pTimeoutMs) options.p2pTimeoutMs = p2pTimeoutMs;
   const cableConnectTimeoutMs = positive(raw.cableConnectTimeoutMs);
   if (cableConnectTimeoutMs) options.cableConnectTimeoutMs = cableConnectTimeoutMs;
   const resumeDelayMs = positive(raw.resumeDelayMs);

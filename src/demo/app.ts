@@ -1,7 +1,9 @@
 import { createServer, type Server } from "node:http";
+import { Registry } from "prom-client";
 import type { ChannelClass } from "../cable/channel.js";
 import { CableServer } from "../cable/server.js";
 import { Signer } from "../cable/signer.js";
+import type { RelayOptions } from "../channels/relay_budget.js";
 import { createRoomChannel } from "../channels/room_channel.js";
 import { createRoomSignalingChannel } from "../channels/room_signaling_channel.js";
 import { createSignalingChannel } from "../channels/signaling_channel.js";
@@ -12,6 +14,7 @@ import type { VideoCapOptions } from "../protocol/room_messages.js";
 import type { PubSub } from "../pubsub/adapter.js";
 import { type Adapters, createAdapters } from "../server/adapters.js";
 import { type CableMetrics, cableMetrics } from "../server/cable_metrics.js";
+import { relayMetrics } from "../server/relay_metrics.js";
 import { MemorySessionStore } from "../store/memory.js";
 import { type DemoContext, match, notFound, type Route } from "./router.js";
 import { assetRoutes } from "./routes/assets.js";
@@ -39,6 +42,11 @@ export interface DemoOptions {
   roomMaxMembers?: number;
   /** Video caps handed to room pages (`RoomOptions`): when members cap their video, and how hard. */
   roomVideoCaps?: VideoCapOptions;
+  /**
+   * Session data through the server for members without a data channel (`createSignalingChannel`'s
+   * `relay`, counted at `/metrics`). `false`: never. Default on, with `relayDefaults`.
+   */
+  relay?: false | Omit<RelayOptions, "observer">;
   /** Extra channels and routes, for apps that build on the demo. */
   channels?: ChannelClass[];
   routes?: Route[];
@@ -76,7 +84,12 @@ export function createDemoApp(options: DemoOptions = {}): DemoApp {
   const adapters = options.redisUrl ? createAdapters({ redisUrl: options.redisUrl, logger }) : undefined;
   // Sessions: the shared Redis store with N processes, this process's memory otherwise.
   const ice = checkIceOptions(options.ice);
-  const signaling = createSignalingChannel({ store: adapters?.store ?? new MemorySessionStore(), ice });
+  const registry = new Registry();
+  const signaling = createSignalingChannel({
+    store: adapters?.store ?? new MemorySessionStore(),
+    ice,
+    relay: options.relay === false ? false : { ...options.relay, observer: relayMetrics(registry) },
+  });
   // Rooms: the cap counted in Redis with N processes, in this cable's memory otherwise.
   const room = createRoomChannel({ store: adapters?.roomStore, maxMembers: options.roomMaxMembers });
   const channels: ChannelClass[] = [
@@ -88,7 +101,7 @@ export function createDemoApp(options: DemoOptions = {}): DemoApp {
   ];
   const cable = new CableServer({ channels, signer, logger, pubsub: options.pubsub ?? adapters?.pubsub });
   const services: Record<string, unknown> = adapters?.store ? { store: adapters.store } : {};
-  const metrics = cableMetrics(cable);
+  const metrics = cableMetrics(cable, registry);
   const context: DemoContext = {
     cable,
     logger,

@@ -24,6 +24,8 @@ export interface P2pFrameConfig {
   maxOutbox?: number;
   /** A link to the host not open this long is abandoned (`negotiation_timeout`). Default the client's (10 s). */
   negotiationTimeoutMs?: number;
+  /** On a server that relays: a link to the host not open this long makes the page `relayed`. Default the client's (10 s). */
+  p2pTimeoutMs?: number;
   /** A fresh cable socket not subscribed this long is tried again. Default the client's (3 s). */
   cableConnectTimeoutMs?: number;
   /** A client back on the cable with its link open waits this long for the host to join first. Default the client's (5 s). */
@@ -109,6 +111,7 @@ function frameConfig(config: P2pFrameConfig): P2pFrameConfig {
   for (const name of [
     "maxOutbox",
     "negotiationTimeoutMs",
+    "p2pTimeoutMs",
     "cableConnectTimeoutMs",
     "resumeDelayMs",
   ] as const) {

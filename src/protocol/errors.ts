@@ -39,6 +39,12 @@ export const Reasons = {
   negotiationTimeout: "negotiation_timeout",
   /** `Room.enter()` was cut short by `leave()`: nothing of it is left running. */
   roomLeft: "room_left",
+  /** A `relay` to a server that does not relay session data (`relay: false`). */
+  relayDisabled: "relay_disabled",
+  /** A `relay` over the sender's rate (frames or bytes a second): that frame was not relayed. */
+  relayLimited: "relay_limited",
+  /** A `relay` whose `data` is longer than the server's `relay.maxBytes`: not relayed. */
+  relayTooLarge: "relay_too_large",
 } as const;
 
 /** One of the stable reason codes of `Reasons`. */

@@ -33,12 +33,22 @@ export type SignalingMessage =
       joinId: string;
       /** `peer` said its data channel to the host is open. */
       resume?: true;
+      /** The server relays session data (`relay`) within these limits; absent when it does not. */
+      relay?: RelayLimits;
     }
   | { type: "signal"; from: string; signal: SessionSignal }
+  | RelayMessage
   | IceServersMessage
   | { type: "peer-left"; peer: string }
   | { type: "host-left"; host: string }
-  | { type: "error"; reason: string; message: string };
+  | {
+      type: "error";
+      reason: string;
+      message: string;
+      /** A refused `relay` frame's addressee and number (`relay_limited`, `unknown_peer`…). */
+      to?: string;
+      seq?: number;
+    };
 
 /**
  * This subscription's own ICE configuration, with TURN credentials minted for its peer id: sent
@@ -59,3 +69,38 @@ export const signalLimits = {
   /** Longest candidate line. */
   maxCandidate: 2048,
 } as const;
+
+/**
+ * Session data through the server, when the data channel between the host and a member is not open
+ * (yet, or at all): what a peer performs as `relay { to, join, seq, data }` and its addressee
+ * receives with `from` stamped from the sender's token. Only the host and a member of its session
+ * relay to each other, as with `signal`.
+ */
+export interface RelayMessage {
+  type: "relay";
+  /** The sender, as its token names it. */
+  from: string;
+  /** The member's join id that opened this host–member path: frames of an older path are stale. */
+  join: string;
+  /** The frame's number on this path, from 0: the receiver orders and deduplicates by it. */
+  seq: number;
+  /** One frame as the data channel would carry it (flag byte, then payload), base64-encoded. */
+  data: string;
+}
+
+/**
+ * What the server lets one peer relay to one other peer (announced in `ready`): frames of at most
+ * `maxBytes` characters of `data`, and two token buckets, one of frames and one of `data` characters.
+ * Senders pace themselves below these; a frame over them is refused with `relay_limited` or
+ * `relay_too_large`.
+ */
+export interface RelayLimits {
+  /** Longest `data` of one `relay`, in characters. */
+  maxBytes: number;
+  /** Frames a second, refilled continuously, and the most at once. */
+  messagesPerSecond: number;
+  messageBurst: number;
+  /** Characters of `data` a second, refilled continuously, and the most at once. */
+  bytesPerSecond: number;
+  byteBurst: number;
+}

@@ -19,6 +19,8 @@ export { CableServer, cableDefaults } from "../cable/server.js";
 export type { CableSessionStore } from "../cable/session_parking.js";
 export type { SignOptions } from "../cable/signer.js";
 export { Signer } from "../cable/signer.js";
+export type { RelayObserver, RelayOptions } from "../channels/relay_budget.js";
+export { relayDefaults } from "../channels/relay_budget.js";
 export { createRoomChannel, RoomChannel } from "../channels/room_channel.js";
 export type { RoomChannelOptions, RoomChannelSettings } from "../channels/room_membership.js";
 export { roomChannelDefaults } from "../channels/room_membership.js";
@@ -47,6 +49,7 @@ export type { Reason } from "../protocol/errors.js";
 export { P2pError, Reasons } from "../protocol/errors.js";
 export type { Logger } from "../protocol/logger.js";
 export { silentLogger } from "../protocol/logger.js";
+export type { RelayLimits, RelayMessage } from "../protocol/session_messages.js";
 export type {
   HistoryCursor,
   HistoryEntry,
@@ -87,3 +90,5 @@ export { cableMetricNames, cableMetrics, metricsHandler } from "./cable_metrics.
 export { consoleLogger } from "./console_logger.js";
 export type { PinoLike } from "./pino_logger.js";
 export { pinoLogger } from "./pino_logger.js";
+export type { RelayMetrics } from "./relay_metrics.js";
+export { relayMetricNames, relayMetrics } from "./relay_metrics.js";

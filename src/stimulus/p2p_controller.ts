@@ -7,6 +7,7 @@ const STATE_CALLBACKS = {
   "p2p:negotiating": "p2pNegotiating",
   "p2p:connecting": "p2pConnecting",
   "p2p:connected": "p2pConnected",
+  "p2p:relayed": "p2pRelayed",
   "p2p:disconnected": "p2pDisconnected",
   "p2p:closed": "p2pClosed",
 } as const;
@@ -14,7 +15,7 @@ const STATE_CALLBACKS = {
 /**
  * The gem's `P2pController`: extend it and override the callbacks. It attaches to the nearest
  * `<p2p-frame>` (the controller's element itself, or the closest ancestor) and turns the frame's
- * `p2p:*` events into `p2pNegotiating()`, `p2pConnecting()`, `p2pConnected()`, `p2pDisconnected()`,
+ * `p2p:*` events into `p2pNegotiating()`, `p2pConnecting()`, `p2pConnected()`, `p2pRelayed()`, `p2pDisconnected()`,
  * `p2pClosed()`, `p2pError(error)` and `p2pReceivedMessage(message)`; `p2pSendMessage(data)` sends.
  * The page registers `<p2p-frame>` itself, with `define()` of `p2p-streams-channel/client`.
  *
@@ -91,6 +92,8 @@ export class P2pController<E extends Element = HTMLElement> extends Controller<E
   p2pConnecting(): void {}
   /** This peer is connected (a client to the host; the host once elected): sending works from now. */
   p2pConnected(): void {}
+  /** No data channel to the host (peer-to-peer failed or is slow): sending works, through the server. */
+  p2pRelayed(): void {}
   /** The link to the host died; the frame is already joining again. */
   p2pDisconnected(): void {}
   /** The session was closed for good. */

@@ -39,7 +39,10 @@ declare global {
 
 describe("pages connected through a real coturn with the relay policy", () => {
   const turn = coturnInSuite("e2e-turn-secret");
+  // Relaying session data through the cable is off here: these tests are about TURN, and with it
+  // on a page that cannot reach coturn is `relayed` instead of timing out (session_relay.test.ts).
   const demo = demoInBrowser({
+    relay: false,
     get ice() {
       const { coturn } = turn;
       return { turnUrls: [coturn.url], turnSecret: coturn.secret, transportPolicy: "relay" as const };

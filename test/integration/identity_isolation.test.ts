@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Signer } from "../../src/cable/signer.js";
+import { relayDefaults } from "../../src/channels/relay_budget.js";
 import { TURBO_STREAMS_CHANNEL } from "../../src/html/tags.js";
 import { issueRoomClient, roomStreams } from "../../src/identity/room_token.js";
 import { signSessionToken } from "../../src/identity/session_token.js";
@@ -63,7 +64,7 @@ describe("session tokens", () => {
     eve.perform("signal", { to: "dan", signal: offer });
     assert.equal((await eve.next(isError, "the unknown_peer error")).reason, "unknown_peer");
     assert.deepEqual(dan.data().map(withoutJoinId), [
-      { type: "ready", host: "dan", peer: "dan", peers: ["dan"] },
+      { type: "ready", host: "dan", peer: "dan", peers: ["dan"], relay: relayDefaults },
     ]);
   });
 
@@ -179,7 +180,7 @@ describe("directed delivery", () => {
     eve.perform("join");
     await eve.next((m) => m.type === "ready", "eve's ready in s9");
     assert.deepEqual(ann.data().map(withoutJoinId), [
-      { type: "ready", host: "ann", peer: "ann", peers: ["ann"] },
+      { type: "ready", host: "ann", peer: "ann", peers: ["ann"], relay: relayDefaults },
     ]);
     assert.equal(eve.client.all((f) => f.identifier === bobId).length, 0);
   });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Signer } from "../../src/cable/signer.js";
+import { relayDefaults } from "../../src/channels/relay_budget.js";
 import { signSessionToken } from "../../src/identity/session_token.js";
 import { TEST_SECRET } from "../support/cable.js";
 import {
@@ -17,10 +18,10 @@ describe("SignalingChannel", () => {
     const { joined } = await startSessions(t);
     const ann = await joined("s1", "ann");
     assert.deepEqual(ann.messages.map(withoutJoinId), [
-      { type: "ready", host: "ann", peer: "ann", peers: ["ann"] },
+      { type: "ready", host: "ann", peer: "ann", peers: ["ann"], relay: relayDefaults },
     ]);
     const bob = await joined("s1", "bob");
-    const expected = { type: "ready", host: "ann", peer: "bob", peers: ["ann", "bob"] };
+    const expected = { type: "ready", host: "ann", peer: "bob", peers: ["ann", "bob"], relay: relayDefaults };
     const atAnn = await ann.next(isReadyOf("bob"), "bob's ready");
     assert.deepEqual(withoutJoinId(atAnn), expected);
     assert.deepEqual(bob.messages, [atAnn], "the same ready, joinId included, to everyone");
@@ -56,7 +57,7 @@ describe("SignalingChannel", () => {
     ann.perform("signal", { to: "dan", signal: offer });
     await ann.next(isError, "the second error", 2);
     assert.deepEqual(dan.messages.map(withoutJoinId), [
-      { type: "ready", host: "dan", peer: "dan", peers: ["dan"] },
+      { type: "ready", host: "dan", peer: "dan", peers: ["dan"], relay: relayDefaults },
     ]);
   });
 
@@ -148,12 +149,14 @@ describe("SignalingChannel", () => {
       host: "cy",
       peer: "cy",
       peers: ["cy"],
+      relay: relayDefaults,
     });
     assert.deepEqual(withoutJoinId(await bob.join()), {
       type: "ready",
       host: "cy",
       peer: "bob",
       peers: ["cy", "bob"],
+      relay: relayDefaults,
     });
   });
 
@@ -279,6 +282,7 @@ describe("SignalingChannel", () => {
       host: "ann",
       peer: "bob",
       peers: ["ann", "bob"],
+      relay: relayDefaults,
       resume: true,
     });
     assert.deepEqual(await ann.next(isReadyOf("bob"), "bob's second ready at ann", 2), again);

@@ -6,6 +6,7 @@ export const P2P_EVENTS = [
   "p2p:negotiating",
   "p2p:connecting",
   "p2p:connected",
+  "p2p:relayed",
   "p2p:disconnected",
   "p2p:closed",
   "p2p:error",

@@ -21,7 +21,7 @@ describe("CLI flags", () => {
     const { log } = await runCliOutput(t, ["demo", "--help"]);
     const flags = ["--port", "--host", "--secret", "--ice-server URL", "--log-level", "--redis"];
     const iceFlags = ["--stun-url URL", "--turn-url URL", "--turn-secret S", "--ice-transport-policy P"];
-    for (const flag of [...flags, "--room-max-members N", ...iceFlags]) {
+    for (const flag of [...flags, "--room-max-members N", ...iceFlags, "--no-relay"]) {
       assert.ok(log.includes(flag), `demo --help mentions ${flag}`);
     }
   });

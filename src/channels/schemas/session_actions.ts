@@ -82,3 +82,23 @@ export const dropAction = z.object({
     .max(sessionTokenDefaults.maxIdLength, { error: 'drop "joinId" is too long' })
     .optional(),
 });
+
+/**
+ * `relay { to, join, seq, data }`: one frame of session data for the host or a member. `data` is
+ * checked against the channel's `relay.maxBytes` after this (the reason is `relay_too_large`).
+ */
+export const relayAction = z.object({
+  to: peerId("relay", "to"),
+  join: z
+    .string({ error: (issue) => `relay needs "join": a join id, got ${describe(issue.input)}` })
+    .min(1, { error: 'relay "join" must not be empty' })
+    .max(sessionTokenDefaults.maxIdLength, { error: 'relay "join" is too long' }),
+  seq: z
+    .number({ error: (issue) => `relay needs "seq": a frame number, got ${describe(issue.input)}` })
+    .int({ error: (issue) => `relay "seq" must be a whole number, got ${describe(issue.input)}` })
+    .min(0, { error: (issue) => `relay "seq" must not be negative, got ${describe(issue.input)}` })
+    .max(Number.MAX_SAFE_INTEGER, { error: 'relay "seq" is too large' }),
+  data: z
+    .string({ error: (issue) => `relay needs "data": a string, got ${describe(issue.input)}` })
+    .min(1, { error: 'relay "data" must not be empty' }),
+});

@@ -239,12 +239,26 @@ export function parseSignalingMessage(data: unknown): SignalingMessage | null {
         (m.expiresAt === null || typeof m.expiresAt === "number")
         ? (m as SignalingMessage)
         : null;
+    case "relay":
+      return isString(m.from) &&
+        isString(m.join) &&
+        Number.isSafeInteger(m.seq) &&
+        (m.seq as number) >= 0 &&
+        isString(m.data)
+        ? { type: "relay", from: m.from, join: m.join, seq: m.seq as number, data: m.data }
+        : null;
     case "peer-left":
       return isString(m.peer) ? (m as SignalingMessage) : null;
     case "host-left":
       return isString(m.host) ? (m as SignalingMessage) : null;
     case "error":
-      return { type: "error", reason: String(m.reason), message: String(m.message) };
+      return {
+        type: "error",
+        reason: String(m.reason),
+        message: String(m.message),
+        ...(isString(m.to) ? { to: m.to } : {}),
+        ...(Number.isSafeInteger(m.seq) ? { seq: m.seq as number } : {}),
+      };
     default:
       return null;
   }

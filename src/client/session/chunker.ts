@@ -142,6 +142,25 @@ export class FrameSender {
   };
 }
 
+/**
+ * Cuts one message into frames of at most `chunkSize` bytes (flag byte included), as `FrameSender`
+ * hands them to a data channel: for a path that is not a data channel (the cable relay).
+ */
+export function cutFrames(bytes: Uint8Array, chunkSize: number): Uint8Array[] {
+  const size = Math.max(2, chunkSize) - 1;
+  const frames: Uint8Array[] = [];
+  let offset = 0;
+  do {
+    const end = Math.min(bytes.byteLength, offset + size);
+    const frame = new Uint8Array(1 + end - offset);
+    frame[0] = end === bytes.byteLength ? LAST : 0;
+    frame.set(bytes.subarray(offset, end), 1);
+    frames.push(frame);
+    offset = end;
+  } while (offset < bytes.byteLength);
+  return frames;
+}
+
 /** Reassembles frames into messages. Throws `invalid_message` on a frame it cannot use. */
 export class FrameReceiver {
   readonly #maxMessageBytes: number;

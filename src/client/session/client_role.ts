@@ -1,5 +1,6 @@
-import type { SessionSignal } from "../../protocol/session_messages.js";
+import type { RelayLimits, RelayMessage, SessionSignal } from "../../protocol/session_messages.js";
 import type { CableLink } from "./cable_link.js";
+import type { PendingMessage } from "./data_path.js";
 import { HostLink } from "./host_link.js";
 import type { Membership } from "./membership.js";
 import type { EncodedMessage, Outbox } from "./outbox.js";
@@ -16,6 +17,8 @@ export interface ClientRoleOptions {
   outbox: Outbox;
   /** This page's streams, sent to the host. */
   streams: readonly MediaStream[];
+  /** The server's relay limits from the last `ready`; `null` when it does not relay. */
+  relay(): RelayLimits | null;
   /** Another page of this peer took its place (the host said so): final. */
   replaced(message: string): void;
 }
@@ -25,6 +28,11 @@ export interface ClientRoleOptions {
  * it opens, what waited in the outbox goes and the cable socket is dropped (unless
  * `keepCableConnection`); when it dies the page joins again at once; when it does not open in time,
  * again after a backoff delay.
+ *
+ * On a server that relays session data, the page's data goes through the cable from its `ready`
+ * until the link opens (the outbox empties at once), and for good when the link does not open
+ * within `p2pTimeoutMs` or fails first (`relayed`: the cable stays whatever `keepCableConnection`
+ * says). The cable goes only once the link is open and nothing is left on the cable.
  */
 export class ClientRole {
   readonly #options: ClientRoleOptions;
@@ -44,6 +52,11 @@ export class ClientRole {
     return this.#hostLink?.open ?? false;
   }
 
+  /** Whether `send` reaches the host now: the data channel is open, or the server relays. */
+  get ready(): boolean {
+    return this.#hostLink?.ready ?? false;
+  }
+
   /** Whether the link to the host is open but its ICE lost its path: the page rejoins the cable to restart it. */
   get interrupted(): boolean {
     return this.#hostLink?.interrupted ?? false;
@@ -61,10 +74,26 @@ export class ClientRole {
   }
 
   /** The `ready` of this page's own join: the host's offer should follow (unless the link is open). */
-  joined(): void {
-    if (!this.#hostLink || this.#hostLink.open) return;
+  joined(joinId?: string): void {
+    if (!this.#hostLink) return;
+    if (this.#hostLink.open) {
+      this.#hostLink.expectOffer(joinId);
+      return;
+    }
     this.#options.reporter.stateChanged("negotiating");
-    this.#hostLink.expectOffer();
+    this.#hostLink.expectOffer(joinId);
+    // The server relays: what waited goes now, through the cable.
+    if (this.#hostLink.ready) this.#drainOutbox(this.#hostLink);
+  }
+
+  /** A frame the host relayed through the cable. */
+  receiveRelay(message: RelayMessage): void {
+    this.#hostLink?.receiveRelay(message);
+  }
+
+  /** The server refused a frame this page relayed. */
+  relayRefused(seq: number | undefined, reason: string, message: string): void {
+    this.#hostLink?.relayRefused(seq, reason, message);
   }
 
   /** SDP/ICE through the cable; taken only from the named host. */
@@ -78,7 +107,7 @@ export class ClientRole {
     if (this.#hostLink?.host === host) this.close();
   }
 
-  /** Sends one message to the host (the link is open). */
+  /** Sends one message to the host (`ready`: the link is open, or the server relays). */
   send(bytes: EncodedMessage): Promise<void> {
     return this.#hostLink ? this.#hostLink.send(bytes) : Promise.resolve();
   }
@@ -88,26 +117,56 @@ export class ClientRole {
     this.#hostLink?.addStream(stream);
   }
 
-  /** Closes the link to the host. Idempotent. */
+  /** Closes the link to the host; messages it had not handed over wait in the outbox again. Idempotent. */
   close(): void {
     const hostLink = this.#hostLink;
     this.#hostLink = null;
-    hostLink?.close();
+    if (hostLink) this.#requeue(hostLink.close());
+  }
+
+  #requeue(pending: PendingMessage[]): void {
+    if (pending.length === 0) return;
+    this.#options.outbox.requeue(pending.map((item) => item.bytes));
+    for (const item of pending) item.resolve();
+  }
+
+  #drainOutbox(hostLink: HostLink): void {
+    const { outbox, reporter } = this.#options;
+    for (const bytes of outbox.drain()) void hostLink.send(bytes).catch((e) => reporter.error(e));
+  }
+
+  /** Drops the cable once the link is open and the cable carries nothing more (unless it is kept). */
+  #detachWhenSettled(hostLink: HostLink): void {
+    const { settings, cable } = this.#options;
+    if (!settings.keepCable && hostLink.open && hostLink.settled && this.#hostLink === hostLink)
+      cable.detach();
   }
 
   #createHostLink(host: string): HostLink {
-    const { reporter, settings, cable, membership, outbox, sessionId, peerId } = this.#options;
+    const { reporter, settings, cable, membership, sessionId, peerId } = this.#options;
     const hostLink: HostLink = new HostLink({
       host,
       link: settings.link,
       negotiationTimeoutMs: settings.negotiationTimeoutMs,
+      p2pTimeoutMs: settings.p2pTimeoutMs,
+      relay: () => this.#options.relay(),
+      sendRelay: (frame) => cable.perform("relay", frame),
+      relayed: () => {
+        settings.logger.info("no data channel to the host: relayed through the server", {
+          peer: peerId,
+          host,
+        });
+        reporter.stateChanged("relayed");
+        cable.attach();
+      },
+      settled: () => this.#detachWhenSettled(hostLink),
       streams: this.#options.streams,
       signal: (signal) => cable.perform("signal", { to: host, signal }),
       progressed: (state) => reporter.stateChanged(state),
       opened: () => {
         reporter.stateChanged("connected");
-        for (const bytes of outbox.drain()) void hostLink.send(bytes).catch((e) => reporter.error(e));
-        if (!settings.keepCable) cable.detach();
+        this.#drainOutbox(hostLink);
+        this.#detachWhenSettled(hostLink);
       },
       // ICE restart: the host offers it through the cable, so come back on it and join with
       // `resume` (the host then sends its restart offer again, in case this page missed it).

@@ -1,10 +1,11 @@
 import { P2pError, Reasons } from "../../protocol/errors.js";
-import type { SessionSignal } from "../../protocol/session_messages.js";
+import type { RelayLimits, RelayMessage, SessionSignal } from "../../protocol/session_messages.js";
+import { DataPath, type PendingMessage, type RelayFrame } from "./data_path.js";
 import { type DecodedMessage, decodeBody } from "./message_codec.js";
 import type { EncodedMessage } from "./outbox.js";
 import { PeerLink, type PeerLinkSettings } from "./peer_link.js";
 import { type StatusDelta, StatusMap } from "./status_map.js";
-import { MessageTypes, type PeerStates, type SessionMessage } from "./types.js";
+import { MessageTypes, type PeerStates, type SessionMessage, sessionDefaults } from "./types.js";
 
 export interface HostLinkOptions {
   /** The host, as the last `ready` named it: the only peer whose offer is taken. */
@@ -12,6 +13,16 @@ export interface HostLinkOptions {
   link: PeerLinkSettings;
   /** The link must open this long after the `ready` naming this peer (or its creation). */
   negotiationTimeoutMs: number;
+  /** With a server that relays: the link not open this long after the `ready` makes the peer `relayed`. Default `sessionDefaults.p2pTimeoutMs`. */
+  p2pTimeoutMs?: number;
+  /** The server's relay limits from the last `ready`; `null` (the default) when it does not relay. */
+  relay?(): RelayLimits | null;
+  /** Performs one `relay` frame through the cable; `false` when the cable cannot take it now. */
+  sendRelay?(frame: RelayFrame): boolean;
+  /** Peer-to-peer did not open in time or failed before it did: data goes through the server. */
+  relayed?(): void;
+  /** The data channel is open and nothing is left on the cable for this link: the cable may go. */
+  settled?(): void;
   /** This page's streams, sent to the host. */
   streams: readonly MediaStream[];
   /** Sends SDP/ICE to the host through the cable. */
@@ -50,6 +61,12 @@ export class HostLink {
   readonly #status = new StatusMap();
   #link: PeerLink | null = null;
   #timer: unknown = null;
+  #path: DataPath | null = null;
+  /** This peer's join id from its last `ready`. */
+  #join: string | null = null;
+  #relayed = false;
+  /** Relayed frames for a path not made yet (they crossed this peer's own `ready`). */
+  readonly #early: RelayMessage[] = [];
 
   constructor(options: HostLinkOptions) {
     this.host = options.host;
@@ -59,6 +76,21 @@ export class HostLink {
   /** Whether the data channel to the host is open. */
   get open(): boolean {
     return this.#link?.open ?? false;
+  }
+
+  /** Whether `send` goes somewhere now: the data channel is open, or the server relays. */
+  get ready(): boolean {
+    return this.#path?.usable ?? false;
+  }
+
+  /** Whether the data channel is open and the cable has nothing left to carry for this link. */
+  get settled(): boolean {
+    return this.#path?.settled ?? this.open;
+  }
+
+  /** Whether peer-to-peer gave up for now and data goes through the server. */
+  get relayed(): boolean {
+    return this.#relayed;
   }
 
   /** Whether the link is open but its ICE lost its path (a restart is due or under way). */
@@ -71,9 +103,37 @@ export class HostLink {
     return this.#status.states;
   }
 
-  /** The `ready` naming this peer arrived: the host's offer should follow, within the timeout. */
-  expectOffer(): void {
-    if (!this.open) this.#startTimer();
+  /**
+   * The `ready` of this peer's join `joinId` arrived. Unless the link is open (a resuming join), a
+   * fresh path starts (taking over what the last one had not handed over), and the host's offer
+   * should follow within the timeout.
+   */
+  expectOffer(joinId?: string): void {
+    if (joinId !== undefined) this.#join = joinId;
+    if (this.open) return;
+    this.#relayed = false;
+    if (joinId !== undefined) this.#newPath(joinId);
+    this.#startTimer();
+  }
+
+  /** A frame the host relayed through the cable; taken only from the host, for this peer's path. */
+  receiveRelay(message: RelayMessage): void {
+    if (message.from !== this.host) return;
+    if (this.#path?.join === message.join) {
+      this.#path.receiveRelay(message.seq, message.data);
+    } else if (message.join === this.#join) {
+      this.#newPath(message.join);
+      this.#path!.receiveRelay(message.seq, message.data);
+    } else if (this.#early.length < 1024) {
+      this.#early.push(message);
+    }
+  }
+
+  /** The server refused a frame this page relayed (`unknown_peer`: the host is gone; `host-left` says so). */
+  relayRefused(seq: number | undefined, reason: string, message: string): void {
+    if (reason === Reasons.unknownPeer) return;
+    if (this.#path && seq !== undefined) this.#path.refused(seq, reason, message);
+    else this.#options.error(new P2pError(Reasons.relayLimited, message));
   }
 
   /** Applies a signal that came through the cable; one from anyone but the host is ignored (and logged). */
@@ -89,6 +149,8 @@ export class HostLink {
     // An offer through the cable starts a new link (renegotiation travels on the data channel),
     // unless it is an ICE restart of this one: the same connection, its channel on the lost path.
     if (signal.type === "offer" && !(this.#link?.open && this.#link.sameConnection(signal.sdp))) {
+      // An open link replaced by a new one: the host started this peer afresh, on a new path.
+      if (this.#link?.open && this.#join !== null) this.#newPath(this.#join);
       this.#link?.close();
       this.#link = this.#createLink();
       this.#startTimer();
@@ -96,8 +158,9 @@ export class HostLink {
     this.#link?.receiveSignal(signal);
   }
 
-  /** Sends one encoded message to the host; rejects with `channel_closed` without a link. */
+  /** Sends one encoded message to the host; rejects with `channel_closed` without a path. */
   send(bytes: EncodedMessage): Promise<void> {
+    if (this.#path) return this.#path.send(bytes);
     if (!this.#link)
       return Promise.reject(new P2pError(Reasons.channelClosed, `No data channel to ${this.host}`));
     return this.#link.send(bytes);
@@ -108,12 +171,47 @@ export class HostLink {
     this.#link?.addStream(stream);
   }
 
-  /** Closes the link on purpose. Idempotent. */
-  close(): void {
+  /** Closes the link on purpose; returns the messages it had not handed over yet. Idempotent. */
+  close(): PendingMessage[] {
     this.#stopTimer();
     const link = this.#link;
     this.#link = null;
     link?.close();
+    const pending = this.#path?.close() ?? [];
+    this.#path = null;
+    return pending;
+  }
+
+  #newPath(join: string): void {
+    const carried = this.#path?.close() ?? [];
+    const { clock, logger } = this.#options.link;
+    const path = new DataPath({
+      peerId: this.host,
+      join,
+      relay: this.#options.relay?.() ?? null,
+      clock,
+      logger,
+      perform: (frame) => this.#options.sendRelay?.(frame) ?? false,
+      deliver: (message) => {
+        if (this.#path === path) this.#received(message);
+      },
+      error: (error) => this.#options.error(error),
+      settled: () => {
+        if (this.#path === path) this.#options.settled?.();
+      },
+    });
+    this.#path = path;
+    path.adopt(carried);
+    for (const message of this.#early.splice(0))
+      if (message.join === join) path.receiveRelay(message.seq, message.data);
+    if (this.open && this.#link) path.linkOpened(this.#link);
+  }
+
+  /** Peer-to-peer gave up for now: with a server that relays, the data goes through it. */
+  #relay(): void {
+    if (this.#relayed) return;
+    this.#relayed = true;
+    this.#options.relayed?.();
   }
 
   #createLink(): PeerLink {
@@ -124,22 +222,37 @@ export class HostLink {
       streams: this.#options.streams,
       signal: (signal) => this.#options.signal(signal),
     });
+    let opened = false;
     link.on("state", (state) => {
       if (this.#link !== link) return;
       if (state === "connected") {
+        opened = true;
+        this.#relayed = false;
         this.#stopTimer();
+        this.#path?.linkOpened(link);
         this.#options.opened();
       } else if (state === "disconnected" || state === "failed") {
+        if (!opened && this.#path?.usable) {
+          // Never opened, and the server relays: the peer stays, its data through the cable.
+          this.#link = null;
+          this.#stopTimer();
+          this.#relay();
+          return;
+        }
         this.close();
         this.#options.lost();
-      } else if (state === "negotiating" || state === "connecting") {
+      } else if ((state === "negotiating" || state === "connecting") && !this.#relayed) {
         this.#options.progressed(state);
       }
     });
     link.on("ice", (state) => {
       if (this.#link === link) this.#options.iceChanged(state);
     });
-    link.on("message", (message) => this.#received(message));
+    link.on("message", (message) => {
+      if (this.#link !== link) return;
+      if (this.#path) this.#path.receiveFromLink(message);
+      else this.#received(message);
+    });
     link.on("stream", (stream) => this.#options.stream(stream));
     link.on("error", (error) => this.#options.error(error));
     return link;
@@ -177,6 +290,14 @@ export class HostLink {
   #startTimer(): void {
     if (this.#timer !== null) return;
     const { clock } = this.#options.link;
+    if (this.#path?.usable) {
+      if (this.#relayed) return;
+      this.#timer = clock.setTimeout(() => {
+        this.#timer = null;
+        if (!this.open) this.#relay();
+      }, this.#options.p2pTimeoutMs ?? sessionDefaults.p2pTimeoutMs);
+      return;
+    }
     const timeoutMs = this.#options.negotiationTimeoutMs;
     this.#timer = clock.setTimeout(() => {
       this.#timer = null;

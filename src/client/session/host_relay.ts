@@ -1,5 +1,6 @@
 import { P2pError, Reasons } from "../../protocol/errors.js";
-import type { SessionSignal } from "../../protocol/session_messages.js";
+import type { RelayLimits, RelayMessage, SessionSignal } from "../../protocol/session_messages.js";
+import { DataPath, type RelayFrame } from "./data_path.js";
 import {
   type DecodedMessage,
   decodeBody,
@@ -10,6 +11,7 @@ import {
 } from "./message_codec.js";
 import type { EncodedMessage } from "./outbox.js";
 import { PeerLink, type PeerLinkSettings } from "./peer_link.js";
+import type { RelayPacer } from "./relay_pacer.js";
 import { type StatusDelta, StatusMap } from "./status_map.js";
 import {
   MessageTypes,
@@ -17,6 +19,7 @@ import {
   type SessionData,
   type SessionMessage,
   type SessionState,
+  sessionDefaults,
 } from "./types.js";
 
 export interface HostRelayOptions {
@@ -25,6 +28,14 @@ export interface HostRelayOptions {
   link: PeerLinkSettings;
   /** A link that has not opened this long after `accept` is closed and forgotten (no `drop`). */
   negotiationTimeoutMs: number;
+  /** The server's relay limits from `ready`; `null` (the default) when it does not relay session data. */
+  relay?: RelayLimits | null;
+  /** With `relay`: a member whose link has not opened this long after `accept` is `relayed` instead. Default `sessionDefaults.p2pTimeoutMs`. */
+  p2pTimeoutMs?: number;
+  /** Performs one `relay` frame through the cable; `false` when the cable cannot take it now. */
+  sendRelay?(frame: RelayFrame): boolean;
+  /** Paces the relayed frames to every member together, below the socket's frame limit. */
+  socketPacer?: RelayPacer;
   /** Sends SDP/ICE to one client through the cable. */
   signal(to: string, signal: SessionSignal): void;
   /** Tells the server a client's link died (heartbeat or channel closed), naming that membership. */
@@ -38,12 +49,18 @@ export interface HostRelayOptions {
   streams(): readonly MediaStream[];
 }
 
-/** One client as the host sees it: its link, the membership it belongs to, its negotiation clock. */
+/** One client as the host sees it: its link, its data path, the membership it belongs to, its negotiation clock. */
 interface Member {
   readonly peerId: string;
-  readonly link: PeerLink;
+  /** `null` once a link that never opened died: the member is `relayed`. */
+  link: PeerLink | null;
+  path: DataPath;
   joinId: string | undefined;
   timer: unknown;
+  /** Whether the link's data channel has opened. */
+  opened: boolean;
+  /** Whether it was sent the whole status map (`st`): it gets deltas after. */
+  synced: boolean;
 }
 
 /**
@@ -77,38 +94,70 @@ export class HostRelay {
   accept(peerId: string, joinId?: string, resume = false): void {
     if (peerId === this.#options.selfId) return;
     const old = this.#members.get(peerId);
-    if (resume && old?.link.open) {
+    if (resume && old?.link?.open) {
       old.joinId = joinId;
       old.link.restartIce();
       return;
     }
-    if (old?.link.open) this.#retire(old);
+    if (old?.link?.open) this.#retire(old);
     else if (old) this.#release(old);
-    const link = new PeerLink({
-      ...this.#options.link,
+    const { link: settings } = this.#options;
+    const relay = this.#options.relay ?? null;
+    const member: Member = {
       peerId,
-      side: "host",
-      streams: this.#options.streams(),
-      signal: (signal) => this.#options.signal(peerId, signal),
+      link: null,
+      path: null as unknown as DataPath,
+      joinId,
+      timer: null,
+      opened: false,
+      synced: false,
+    };
+    member.path = new DataPath({
+      peerId,
+      join: joinId ?? "",
+      relay,
+      clock: settings.clock,
+      logger: settings.logger,
+      perform: (frame) => this.#options.sendRelay?.(frame) ?? false,
+      socketPacer: this.#options.socketPacer,
+      deliver: (message) => {
+        if (this.#members.get(peerId) === member) this.#relay(peerId, message);
+      },
+      error: (error) => this.#options.error(error, peerId),
     });
-    const member: Member = { peerId, link, joinId, timer: null };
-    member.timer = this.#options.link.clock.setTimeout(
-      () => this.#timedOut(member),
-      this.#options.negotiationTimeoutMs,
+    member.link = this.#createLink(member);
+    member.timer = settings.clock.setTimeout(
+      () => (relay ? this.#p2pTimedOut(member) : this.#timedOut(member)),
+      relay ? this.#p2pTimeoutMs : this.#options.negotiationTimeoutMs,
     );
     this.#members.set(peerId, member);
-    link.on("state", (state) => this.#linkChanged(member, state));
-    link.on("message", (message) => {
-      if (this.#members.get(peerId) === member) this.#relay(peerId, message);
-    });
-    link.on("stream", (stream) => this.#options.stream(peerId, stream));
-    link.on("error", (error) => this.#options.error(error, peerId));
     this.#setState(peerId, "negotiating");
   }
 
   /** SDP/ICE from a client through the cable; from a peer without a link, ignored. */
   receiveSignal(from: string, signal: SessionSignal): void {
-    this.#members.get(from)?.link.receiveSignal(signal);
+    this.#members.get(from)?.link?.receiveSignal(signal);
+  }
+
+  /** A frame a member relayed through the cable; one for no current path of that member is ignored. */
+  receiveRelay({ from, join, seq, data }: RelayMessage): void {
+    const member = this.#members.get(from);
+    if (member?.path.join === join) member.path.receiveRelay(seq, data);
+    else this.#options.link.logger.debug("ignored a relayed frame for no current path", { from, join, seq });
+  }
+
+  /** The server refused a frame this host relayed to `to`; `unknown_peer`: that member is gone (its lease lapsed). */
+  relayRefused(to: string | undefined, seq: number | undefined, reason: string, message: string): void {
+    const member = to === undefined ? undefined : this.#members.get(to);
+    if (reason === Reasons.unknownPeer) {
+      if (member && !member.opened) {
+        this.#options.link.logger.info("relayed member is no longer in the session: forgotten", { peer: to });
+        this.peerLeft(member.peerId);
+      }
+      return;
+    }
+    if (member && seq !== undefined) member.path.refused(seq, reason, message);
+    else this.#options.error(new P2pError(Reasons.relayLimited, message), to ?? this.#options.selfId);
   }
 
   /** The server says a client left: its link goes, and it leaves the status map. */
@@ -130,15 +179,15 @@ export class HostRelay {
     this.#localChain = this.#localChain.then(async () => {
       this.#deliver(this.#options.selfId, decodeMessage(await bytes));
     });
-    const sends = [...this.#members.values()].map(({ peerId, link }) =>
-      link.send(bytes).catch((error) => this.#lost(peerId, error)),
+    const sends = [...this.#members.values()].map(({ peerId, path }) =>
+      path.send(bytes).catch((error) => this.#lost(peerId, error)),
     );
     return Promise.all([this.#localChain, ...sends]).then(() => undefined);
   }
 
   /** Streams media to every client, current and later. */
   addStream(stream: MediaStream): void {
-    for (const { link } of this.#members.values()) link.addStream(stream);
+    for (const { link } of this.#members.values()) link?.addStream(stream);
   }
 
   /** Closes every link. */
@@ -150,8 +199,8 @@ export class HostRelay {
     if (message.envelope.t !== "d") return;
     const envelope = { ...message.envelope, s: from };
     const stamped = reEnvelope(message, envelope);
-    for (const { peerId, link } of this.#members.values())
-      link.send(stamped).catch((error) => this.#lost(peerId, error));
+    for (const { peerId, path } of this.#members.values())
+      path.send(stamped).catch((error) => this.#lost(peerId, error));
     // Delivered here after it is queued to every client: a host that answers at once (a bot) must
     // not have its answer reach the clients before the message it answers.
     this.#deliver(from, { envelope, body: message.body });
@@ -178,16 +227,66 @@ export class HostRelay {
 
   // --- links coming and going ---------------------------------------------------
 
-  #linkChanged(member: Member, state: SessionState): void {
-    if (this.#members.get(member.peerId) !== member) return;
+  #createLink(member: Member): PeerLink {
+    const { peerId } = member;
+    const link = new PeerLink({
+      ...this.#options.link,
+      peerId,
+      side: "host",
+      streams: this.#options.streams(),
+      signal: (signal) => this.#options.signal(peerId, signal),
+    });
+    const current = () => this.#members.get(peerId) === member && member.link === link;
+    link.on("state", (state) => {
+      if (current()) this.#linkChanged(member, link, state);
+    });
+    link.on("message", (message) => {
+      if (current()) member.path.receiveFromLink(message);
+    });
+    link.on("stream", (stream) => this.#options.stream(peerId, stream));
+    link.on("error", (error) => this.#options.error(error, peerId));
+    return link;
+  }
+
+  #linkChanged(member: Member, link: PeerLink, state: SessionState): void {
     if (state === "disconnected" || state === "failed") {
+      if (this.#options.relay && !member.opened) {
+        // Peer-to-peer failed before it ever opened: the member stays, its data through the cable.
+        this.#options.link.logger.info("link to a member failed before opening: relayed", {
+          peer: member.peerId,
+        });
+        member.link = null;
+        this.#clearTimer(member);
+        this.#setState(member.peerId, "relayed");
+        return;
+      }
       this.#release(member);
       this.#options.drop(member.peerId, member.joinId);
       this.#forget(member.peerId);
       return;
     }
-    if (state === "connected") this.#clearTimer(member);
+    if (state === "connected") {
+      member.opened = true;
+      this.#clearTimer(member);
+      member.path.linkOpened(link);
+    } else if (this.#status.states[member.peerId] === "relayed") {
+      return; // still relayed while the link goes on trying
+    }
     this.#setState(member.peerId, state);
+  }
+
+  get #p2pTimeoutMs(): number {
+    return this.#options.p2pTimeoutMs ?? sessionDefaults.p2pTimeoutMs;
+  }
+
+  #p2pTimedOut(member: Member): void {
+    member.timer = null;
+    if (this.#members.get(member.peerId) !== member || member.opened) return;
+    this.#options.link.logger.info("link did not open in time: relayed", {
+      peer: member.peerId,
+      timeoutMs: this.#p2pTimeoutMs,
+    });
+    this.#setState(member.peerId, "relayed");
   }
 
   // Without `drop`: the client's own timeout makes it join again, and a dead one's lease lapses.
@@ -210,8 +309,10 @@ export class HostRelay {
   #retire(member: Member): void {
     this.#clearTimer(member);
     this.#members.delete(member.peerId);
+    closePath(member);
     const { clock, heartbeat } = this.#options.link;
-    const { link } = member;
+    const link = member.link;
+    if (!link) return;
     const timer = clock.setTimeout(() => link.close(), heartbeat.idleTimeoutMs);
     link.on("state", () => clock.clearTimeout(timer));
     link.send(encodeMessage({ t: "rp", s: this.#options.selfId })).catch(() => link.close());
@@ -220,7 +321,8 @@ export class HostRelay {
   #release(member: Member): void {
     this.#clearTimer(member);
     if (this.#members.get(member.peerId) === member) this.#members.delete(member.peerId);
-    member.link.close();
+    member.link?.close();
+    closePath(member);
   }
 
   #clearTimer(member: Member): void {
@@ -249,10 +351,20 @@ export class HostRelay {
     this.#options.statusChanged(states);
     const envelope: Envelope = { t: "sd", s: this.#options.selfId };
     const deltaBytes = encodeMessage(envelope, delta as SessionData);
-    for (const { peerId, link } of this.#members.values()) {
-      if (!link.open) continue;
-      const bytes = peerId === connected ? encodeMessage({ ...envelope, t: "st" }, states) : deltaBytes;
-      link.send(bytes).catch((error) => this.#lost(peerId, error));
+    for (const member of this.#members.values()) {
+      const { peerId, path } = member;
+      if (!path.usable) continue;
+      const whole = !member.synced || peerId === connected;
+      member.synced = true;
+      const bytes = whole ? encodeMessage({ ...envelope, t: "st" }, states) : deltaBytes;
+      path.send(bytes).catch((error) => this.#lost(peerId, error));
     }
+  }
+}
+
+/** Closes a member's path: what it had not handed over is lost with the member (`channel_closed`). */
+function closePath(member: Member): void {
+  for (const pending of member.path.close()) {
+    pending.reject(new P2pError(Reasons.channelClosed, `No path to ${member.peerId} any more`));
   }
 }

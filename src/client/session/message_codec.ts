@@ -15,10 +15,13 @@ export interface Envelope {
    * `d` app data, `st` the whole status map (to a newly connected client), `sd` a status map delta
    * (`{ peerId: state | null }`, `null` = left the map), `rp` replaced (the host tells a client's
    * link that another page of the same peer joined in its place), `sig` negotiation signal (after
-   * the channel opened), `hb` heartbeat.
+   * the channel opened), `hb` heartbeat, `sq` sequence mark (the first message on a data channel
+   * after frames went through the cable relay: `q` is the number of the first frame that did not).
    */
-  t: "d" | "st" | "sd" | "rp" | "sig" | "hb";
+  t: "d" | "st" | "sd" | "rp" | "sig" | "hb" | "sq";
   s?: string;
+  /** Of `sq`: the cable frames numbered below `q` come before the data channel's messages. */
+  q?: number;
   /** Body kind: `s` string, `j` JSON, `ab` ArrayBuffer, `v` typed array or DataView (`n` = its name), `blob` (`ct` = type). */
   b?: "s" | "j" | "ab" | "v" | "blob";
   n?: string;

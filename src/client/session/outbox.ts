@@ -32,6 +32,11 @@ export class Outbox {
     this.#queue.push(bytes);
   }
 
+  /** Puts back, first in line, messages a path to the host took and could not hand over (the limit does not apply). */
+  requeue(items: EncodedMessage[]): void {
+    this.#queue.unshift(...items);
+  }
+
   /** Empties the queue and returns what it held, oldest first. */
   drain(): EncodedMessage[] {
     return this.#queue.splice(0);

@@ -1,5 +1,5 @@
 import { P2pError, Reasons } from "../../protocol/errors.js";
-import type { SignalingMessage } from "../../protocol/session_messages.js";
+import type { RelayLimits, RelayMessage, SignalingMessage } from "../../protocol/session_messages.js";
 import { Backoff } from "./backoff.js";
 import { CableLink } from "./cable_link.js";
 import { ClientRole } from "./client_role.js";
@@ -10,6 +10,7 @@ import { Membership } from "./membership.js";
 import { encodeMessage } from "./message_codec.js";
 import { Outbox } from "./outbox.js";
 import { PageLifecycle } from "./page_lifecycle.js";
+import { socketPacer } from "./relay_pacer.js";
 import { SessionReporter } from "./session_reporter.js";
 import { type SessionSettings, sessionSettings } from "./session_settings.js";
 import type { P2pSessionOptions, PeerStates, SessionData, SessionState } from "./types.js";
@@ -37,6 +38,8 @@ export class P2pSession {
   #relay: HostRelay | null = null;
   #closed = false;
   #suspended = false;
+  /** The server's relay limits from the last `ready`; `null` when it does not relay session data. */
+  #relayLimits: RelayLimits | null = null;
   readonly #settings: SessionSettings;
   readonly #report: SessionReporter;
   readonly #outbox: Outbox;
@@ -88,6 +91,7 @@ export class P2pSession {
       reporter: this.#report,
       outbox: this.#outbox,
       streams: this.#streams,
+      relay: () => this.#relayLimits,
       replaced: (message) => this.#fail(Reasons.replaced, message),
     });
     this.#ice = new IceRefresh({
@@ -104,7 +108,7 @@ export class P2pSession {
     });
   }
 
-  /** Where this page is: `negotiating`, `connecting`, `connected`, `disconnected`, `closed` or `failed`. */
+  /** Where this page is: `negotiating`, `connecting`, `connected`, `relayed`, `disconnected`, `closed` or `failed`. */
   get state(): SessionState {
     return this.#report.state;
   }
@@ -140,8 +144,10 @@ export class P2pSession {
   }
 
   /**
-   * Sends data to every peer of the session, this one included, through the host. Sent while not
-   * connected, it waits in an outbox of `maxOutbox` messages for the link; one more **rejects**
+   * Sends data to every peer of the session, this one included, through the host. On a server that
+   * relays, a client's message goes through the cable until its data channel opens (`relayed`: for
+   * good), so it arrives at once. Sent while it cannot go anywhere yet (no `ready`, or a server that
+   * does not relay and no data channel), it waits in an outbox of `maxOutbox` messages; one more **rejects**
    * with a `P2pError` of reason `outbox_full`. Everything else that fails (a closed session or
    * channel, a value that cannot be encoded) resolves and is reported as an `error` event.
    */
@@ -154,7 +160,7 @@ export class P2pSession {
     try {
       if (this.#relay) return await this.#relay.send(data);
       bytes = encodeMessage({ t: "d", s: this.peerId }, data);
-      if (this.#client.open) return await this.#client.send(bytes);
+      if (this.#client.ready) return await this.#client.send(bytes);
     } catch (error) {
       return this.#report.error(error);
     }
@@ -202,7 +208,14 @@ export class P2pSession {
       case "host-left":
         this.#hostLeft(message.host);
         break;
+      case "relay":
+        this.#relayReceived(message);
+        break;
       case "error":
+        if (isRelayRefusal(message)) {
+          this.#relayRefused(message);
+          break;
+        }
         // Another subscription took this peer over, or there is no room: retrying would not help.
         if (message.reason === Reasons.replaced || message.reason === Reasons.sessionFull) {
           this.#fail(message.reason, message.message);
@@ -216,6 +229,7 @@ export class P2pSession {
 
   #ready(message: ReadyMessage): void {
     const { host, peer, joinId, resume } = message;
+    this.#relayLimits = message.relay ?? null;
     if (host === this.peerId) {
       if (!this.#relay) this.#becomeHost();
       this.#relay?.accept(peer, joinId, resume === true);
@@ -223,9 +237,32 @@ export class P2pSession {
       if (this.#relay) this.#stepDown();
       this.#client.hostNamed(host);
       this.#report.hostElected(host);
-      if (peer === this.peerId) this.#client.joined();
+      if (peer === this.peerId) this.#client.joined(joinId);
     }
     this.#membership.ready(message);
+  }
+
+  /** A frame of session data through the cable: to the host's relay, or to the path to the host. */
+  #relayReceived(message: RelayMessage): void {
+    if (this.#closed || this.#suspended) return;
+    if (this.#relay) this.#relay.receiveRelay(message);
+    else this.#client.receiveRelay(message);
+  }
+
+  #relayRefused({
+    to,
+    seq,
+    reason,
+    message,
+  }: {
+    to?: string;
+    seq?: number;
+    reason: string;
+    message: string;
+  }): void {
+    if (this.#closed || this.#suspended) return;
+    if (this.#relay) this.#relay.relayRefused(to, seq, reason, message);
+    else this.#client.relayRefused(seq, reason, message);
   }
 
   #hostLeft(host: string): void {
@@ -252,6 +289,10 @@ export class P2pSession {
       selfId: this.peerId,
       link: this.#settings.link,
       negotiationTimeoutMs: this.#settings.negotiationTimeoutMs,
+      relay: this.#relayLimits,
+      p2pTimeoutMs: this.#settings.p2pTimeoutMs,
+      sendRelay: (frame) => this.#cable.perform("relay", frame),
+      socketPacer: socketPacer(this.#settings.clock),
       signal: (to, signal) => this.#cable.perform("signal", { to, signal }),
       drop: (peer, joinId) => this.#cable.perform("drop", joinId === undefined ? { peer } : { peer, joinId }),
       deliver: (message) => report.message(message),
@@ -311,4 +352,19 @@ export class P2pSession {
     this.#cable.abandon();
     this.#report.stateChanged("failed");
   }
+}
+
+const RELAY_REASONS: ReadonlySet<string> = new Set([
+  Reasons.relayLimited,
+  Reasons.relayTooLarge,
+  Reasons.relayDisabled,
+]);
+
+/**
+ * A refusal of a frame sent with `relay`: its own reasons, or `unknown_peer` naming the frame (the
+ * addressee is no longer a member). Other errors concern the membership.
+ */
+function isRelayRefusal(message: { reason: string; to?: string; seq?: number }): boolean {
+  if (RELAY_REASONS.has(message.reason)) return true;
+  return message.reason === Reasons.unknownPeer && message.to !== undefined && message.seq !== undefined;
 }

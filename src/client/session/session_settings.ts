@@ -13,6 +13,8 @@ export interface SessionSettings {
   keepCable: boolean;
   maxOutbox: number;
   negotiationTimeoutMs: number;
+  /** With a server that relays: how long a link to the host may take before the peer is `relayed`. */
+  p2pTimeoutMs: number;
   cableConnectTimeoutMs: number;
   resumeDelayMs: number;
   reconnect: BackoffOptions;
@@ -35,6 +37,7 @@ export function sessionSettings(options: P2pSessionOptions): SessionSettings {
     keepCable: options.keepCableConnection ?? sessionDefaults.keepCableConnection,
     maxOutbox: options.maxOutbox ?? sessionDefaults.maxOutbox,
     negotiationTimeoutMs: options.negotiationTimeoutMs ?? sessionDefaults.negotiationTimeoutMs,
+    p2pTimeoutMs: options.p2pTimeoutMs ?? sessionDefaults.p2pTimeoutMs,
     cableConnectTimeoutMs: options.cableConnectTimeoutMs ?? sessionDefaults.cableConnectTimeoutMs,
     resumeDelayMs: options.resumeDelayMs ?? sessionDefaults.resumeDelayMs,
     reconnect: { ...sessionDefaults.reconnect, ...options.reconnect },

@@ -4,6 +4,7 @@ const STATES = new Set<string>([
   "negotiating",
   "connecting",
   "connected",
+  "relayed",
   "disconnected",
   "closed",
   "failed",

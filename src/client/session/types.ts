@@ -4,10 +4,19 @@ import type { CableConsumer } from "../cable_consumer.js";
 /**
  * Where one peer (or the whole session, from this page's point of view) stands:
  * `negotiating` (joined the cable, waiting for or exchanging SDP), `connecting` (ICE running),
- * `connected` (data channel open; the host is `connected` once elected), `disconnected` (the link
- * died: channel closed or heartbeat silent), `closed` (closed on purpose), `failed` (gave up).
+ * `connected` (data channel open; the host is `connected` once elected), `relayed` (no data
+ * channel: peer-to-peer failed or did not open within `p2pTimeoutMs`, so session data goes through
+ * the server until it does), `disconnected` (the link died: channel closed or heartbeat silent),
+ * `closed` (closed on purpose), `failed` (gave up).
  */
-export type SessionState = "negotiating" | "connecting" | "connected" | "disconnected" | "closed" | "failed";
+export type SessionState =
+  | "negotiating"
+  | "connecting"
+  | "connected"
+  | "relayed"
+  | "disconnected"
+  | "closed"
+  | "failed";
 
 /** The host's status map: every member's state, by peer id (the host itself included). */
 export type PeerStates = Record<string, SessionState>;
@@ -107,8 +116,19 @@ export interface P2pSessionOptions {
   /** ICE restart of a link that lost its path. Default 2 s of `disconnected`, 8 s to come back. */
   iceRestart?: Partial<IceRestartOptions>;
   heartbeat?: Partial<HeartbeatOptions>;
-  /** Default `false`: a client closes its cable socket once connected to the host. */
+  /**
+   * Default `false`: a client closes its cable socket once connected to the host. A `relayed`
+   * client keeps it whatever this says: its session data goes through it.
+   */
   keepCableConnection?: boolean;
+  /**
+   * Default 10 s: on a server that relays session data (its `ready` says so), a client whose data
+   * channel to the host has not opened this long after its `ready` is `relayed`: its data goes
+   * through the server, and moves to the data channel if that opens later. Before then, messages go
+   * through the server too, so the first one arrives at once. (Without relaying,
+   * `negotiationTimeoutMs` applies.)
+   */
+  p2pTimeoutMs?: number;
   /**
    * Default: `createExtendedConsumer` (AnyCable's extended protocol, plain when the server does not
    * offer it). Called again whenever the subscription is lost for good, not on a restored blip.
@@ -150,7 +170,7 @@ export interface P2pSessionOptions {
 /**
  * Defaults of `P2pSessionOptions`: no ICE servers, ICE restarted after 2 s of `disconnected` and
  * given 8 s to come back, a 1 s heartbeat with a 4 s idle timeout, cable
- * dropped once connected, 256 queued messages at most, 10 s to open a link, 3 s to connect the
+ * dropped once connected, 256 queued messages at most, 10 s to open a link (or to be `relayed`), 3 s to connect the
  * cable, 5 s to wait for the host before a resuming join, retries from 250 ms doubling up to 10 s.
  */
 export const sessionDefaults = {
@@ -161,6 +181,7 @@ export const sessionDefaults = {
   chunkSize: 16 * 1024,
   maxOutbox: 256,
   negotiationTimeoutMs: 10_000,
+  p2pTimeoutMs: 10_000,
   cableConnectTimeoutMs: 3000,
   resumeDelayMs: 5000,
   reconnect: { initialMs: 250, maxMs: 10_000 } satisfies BackoffOptions,

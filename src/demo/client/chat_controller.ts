@@ -32,6 +32,9 @@ export class ChatController extends P2pController {
   override p2pConnected(): void {
     this.#status(this.iamHost ? "connected (host)" : "connected");
   }
+  override p2pRelayed(): void {
+    this.#status("relayed: no peer-to-peer link, messages go through the server");
+  }
   override p2pDisconnected(): void {
     this.#status("disconnected: finding the host again…");
   }

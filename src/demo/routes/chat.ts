@@ -11,8 +11,10 @@ type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /**
  * `GET /chat?name=NAME&session=ID`: the chat (a one-to-many session) for NAME, whose peer id is
- * NAME. Optional `interval` and `idle` (heartbeat, ms) and `keep=1` (keep the cable connection)
- * let anyone try the client configuration without code; a bad value is a 400 that names it.
+ * NAME. Optional `interval` and `idle` (heartbeat, ms), `keep=1` (keep the cable connection),
+ * `policy=relay` (ICE through TURN only: with no TURN server, peer-to-peer never connects and the
+ * page is `relayed`) and `p2p` (ms before a page without a data channel is `relayed`) let anyone
+ * try the client configuration without code; a bad value is a 400 that names it.
  *
  * `GET /chat/token?name=NAME&session=ID` (same query): what that page's `<p2p-frame>` carries, as
  * JSON `{ cableUrl, sessionId, peerId, token, config }`, for a peer without a page (a Node bot,
@@ -105,6 +107,14 @@ function readConfig(query: URLSearchParams): Parsed<P2pFrameConfig> {
     return { ok: false, error: `keep must be 1 or 0, got "${keep.slice(0, 40)}"` };
   }
   if (keep === "1") config.keepCableConnection = true;
+  const policy = query.get("policy");
+  if (policy !== null && policy !== "all" && policy !== "relay") {
+    return { ok: false, error: `policy must be all or relay, got "${policy.slice(0, 40)}"` };
+  }
+  if (policy !== null) config.iceTransportPolicy = policy;
+  const p2p = readMs(query, "p2p");
+  if (!p2p.ok) return p2p;
+  if (p2p.value !== undefined) config.p2pTimeoutMs = p2p.value;
   return { ok: true, value: config };
 }
 
