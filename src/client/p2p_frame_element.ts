@@ -2,7 +2,13 @@ import { P2pError, Reasons } from "../protocol/errors.js";
 import { dispatchP2pEvent } from "./dispatch_p2p_event.js";
 import type { StateDetail } from "./frame_events.js";
 import { P2pSession } from "./session/p2p_session.js";
-import type { P2pSessionOptions, PeerStates, SessionData, SessionState } from "./session/types.js";
+import type {
+  BackoffOptions,
+  P2pSessionOptions,
+  PeerStates,
+  SessionData,
+  SessionState,
+} from "./session/types.js";
 
 // Node (server-side rendering, unit tests) has no HTMLElement: the class must still load there.
 const Base = (typeof HTMLElement === "undefined" ? class {} : HTMLElement) as typeof HTMLElement;
@@ -136,8 +142,8 @@ export class P2pFrameElement extends Base {
  * Reads the `config` attribute: `iceServers`, `iceTransportPolicy`, `iceExpiresAt`,
  * `iceRestart: { disconnectedMs, timeoutMs }`, `heartbeat: { intervalMs, idleTimeoutMs }`,
  * `keepCableConnection` (the gem's spellings `ice_servers`, `interval_mls`, `idle_timeout_mls` too),
- * `maxOutbox`, `negotiationTimeoutMs`, `p2pTimeoutMs`, `cableConnectTimeoutMs`, `resumeDelayMs` and
- * `reconnect: { initialMs, maxMs }`.
+ * `maxOutbox`, `negotiationTimeoutMs`, `p2pTimeoutMs`, `cableConnectTimeoutMs`, `resumeDelayMs`,
+ * `reconnect: { initialMs, maxMs }` and `p2pRetry: { initialMs, maxMs }`.
  * Numbers that are not positive are ignored (the default stays).
  */
 export function parseFrameConfig(json: string | null): Partial<P2pSessionOptions> {
@@ -187,13 +193,15 @@ export function parseFrameConfig(json: string | null): Partial<P2pSessionOptions
   if (cableConnectTimeoutMs) options.cableConnectTimeoutMs = cableConnectTimeoutMs;
   const resumeDelayMs = positive(raw.resumeDelayMs);
   if (resumeDelayMs) options.resumeDelayMs = resumeDelayMs;
-  const reconnect = raw.reconnect as Record<string, unknown> | undefined;
-  if (reconnect && typeof reconnect === "object") {
-    const initialMs = positive(reconnect.initialMs);
-    const maxMs = positive(reconnect.maxMs);
-    options.reconnect = {};
-    if (initialMs) options.reconnect.initialMs = initialMs;
-    if (maxMs) options.reconnect.maxMs = maxMs;
+  for (const name of ["reconnect", "p2pRetry"] as const) {
+    const backoff = raw[name] as Record<string, unknown> | undefined;
+    if (!backoff || typeof backoff !== "object") continue;
+    const initialMs = positive(backoff.initialMs);
+    const maxMs = positive(backoff.maxMs);
+    const parsed: Partial<BackoffOptions> = {};
+    if (initialMs) parsed.initialMs = initialMs;
+    if (maxMs) parsed.maxMs = maxMs;
+    options[name] = parsed;
   }
   return options;
 }

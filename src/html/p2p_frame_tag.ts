@@ -26,6 +26,8 @@ export interface P2pFrameConfig {
   negotiationTimeoutMs?: number;
   /** On a server that relays: a link to the host not open this long makes the page `relayed`. Default the client's (10 s). */
   p2pTimeoutMs?: number;
+  /** How often the host tries peer-to-peer again with a `relayed` page (jittered). Default the client's (5 s doubling up to 60 s). */
+  p2pRetry?: { initialMs?: number; maxMs?: number };
   /** A fresh cable socket not subscribed this long is tried again. Default the client's (3 s). */
   cableConnectTimeoutMs?: number;
   /** A client back on the cable with its link open waits this long for the host to join first. Default the client's (5 s). */
@@ -127,11 +129,13 @@ function frameConfig(config: P2pFrameConfig): P2pFrameConfig {
       ...(timeoutMs === undefined ? {} : { timeoutMs: positive("iceRestart.timeoutMs", timeoutMs) }),
     };
   }
-  if (config.reconnect) {
-    const { initialMs, maxMs } = config.reconnect;
-    result.reconnect = {
-      ...(initialMs === undefined ? {} : { initialMs: positive("reconnect.initialMs", initialMs) }),
-      ...(maxMs === undefined ? {} : { maxMs: positive("reconnect.maxMs", maxMs) }),
+  for (const name of ["reconnect", "p2pRetry"] as const) {
+    const backoff = config[name];
+    if (!backoff) continue;
+    const { initialMs, maxMs } = backoff;
+    result[name] = {
+      ...(initialMs === undefined ? {} : { initialMs: positive(`${name}.initialMs`, initialMs) }),
+      ...(maxMs === undefined ? {} : { maxMs: positive(`${name}.maxMs`, maxMs) }),
     };
   }
   return result;

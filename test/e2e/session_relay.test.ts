@@ -190,4 +190,22 @@ describe("sessions relayed through the server", () => {
     );
     noErrors([host, member]);
   });
+
+  test("the host forgets a relayed member whose page went away, without a frame of its own to send", async (t) => {
+    const pages = await open(t, chatUrl("gone", "&policy=relay&p2p=1000"), ["host", "ann"]);
+    const host = pages.get("host")!;
+    const ann = pages.get("ann")!;
+    await showsStates(host, { host: "connected", ann: "relayed" });
+    const goneAt = Date.now();
+    pages.delete("ann");
+    await ann.context.close();
+    // Nobody sends anything: the beats through the cable find ann gone.
+    await showsStates(host, { host: "connected" });
+    console.log(`relay: the host forgot a closed relayed page after ${Date.now() - goneAt} ms`);
+    const maps = await host.page.evaluate(() =>
+      window.__p2p.filter((e) => e.name === "p2p:peers").map((e) => e.detail.ann),
+    );
+    assert.equal(maps.at(-2), "disconnected", "shown disconnected once before it left the map");
+    noErrors([host]);
+  });
 });

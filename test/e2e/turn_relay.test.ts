@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, type TestContext, test } from "node:test";
+import { createDemoApp } from "../../src/demo/app.js";
 import { waitInPage } from "../support/browser.js";
 import { coturnInSuite } from "../support/coturn.js";
-import { demoInBrowser } from "../support/demo_browser.js";
+import { demoInBrowser, E2E_SECRET } from "../support/demo_browser.js";
 import { connectionCounts, PEER_CONNECTION_RECORDER, selectedPairs } from "../support/ice_stats.js";
 import { enter, type Member, openMember, others, playing } from "../support/room_pages.js";
 import {
   allConnected,
+  becameHost,
+  dataLog,
   openPeer,
   openSession,
   type PeerPage,
@@ -166,5 +169,71 @@ describe("pages connected through a real coturn with the relay policy", () => {
       errors.every((reason) => reason === "negotiation_timeout"),
       errors.join(", "),
     );
+  });
+
+  test("with relaying on, a page that cannot reach coturn is relayed, then moves to TURN once coturn is back, losing nothing", async (t) => {
+    // The same pages against a server that relays session data (the default): a second demo app.
+    const { coturn } = turn;
+    const app = createDemoApp({
+      secret: E2E_SECRET,
+      iceServers: [],
+      ice: { turnUrls: [coturn.url], turnSecret: coturn.secret, transportPolicy: "relay" },
+    });
+    const base = await app.listen(0, "127.0.0.1");
+    t.after(() => app.close());
+    await coturn.kill();
+    // p2p=2000: relayed after 2 s; retry=1500: the host tries peer-to-peer again every 1.5 s at most.
+    const url = (name: string) => `${base}/chat?name=${name}&session=comes-back&p2p=2000&retry=1500`;
+    const host = await openPeer(demo.browser, url("host"), "host", PEER_CONNECTION_RECORDER);
+    await becameHost(host);
+    const ann = await openPeer(demo.browser, url("ann"), "ann", PEER_CONNECTION_RECORDER);
+    closeAfter(t, [host, ann]);
+    await waitInPage(ann.page, "ann relayed", () => window.__p2p.some((e) => e.name === "p2p:relayed"));
+    const numbered = (from: number, to: number) => {
+      const texts: string[] = [];
+      for (let i = from; i <= to; i++) texts.push(`ann-${i}`);
+      return texts;
+    };
+    for (const text of numbered(1, 10)) await sendText(ann, text);
+    await received(host, "ann", "ann-10");
+    // Attempts made while coturn is down never connect; ann stays relayed and keeps talking.
+    await waitInPage(
+      host.page,
+      "the host's second attempt",
+      () => window.__pcs.length >= 3,
+      undefined,
+      20_000,
+    );
+    assert.equal((await connectionCounts(ann.page)).connected, 0, "no attempt connected without coturn");
+    const backAt = Date.now();
+    await coturn.start();
+    // ann streams numbered messages from now on, across the switch to peer-to-peer.
+    await ann.page.evaluate(() => {
+      let i = 10;
+      const timer = setInterval(() => {
+        i += 1;
+        (document.querySelector("p2p-frame") as unknown as { send(v: string): void }).send(`ann-${i}`);
+        if (i === 200) clearInterval(timer);
+      }, 20);
+    });
+    await waitInPage(
+      ann.page,
+      "ann connected peer-to-peer",
+      () => window.__p2p.some((e) => e.name === "p2p:connected"),
+      undefined,
+      40_000,
+    );
+    console.log(`turn: relayed page connected through coturn ${Date.now() - backAt} ms after it came back`);
+    await allRelayed(ann, 1);
+    await received(host, "ann", "ann-200", 30_000);
+    const log = (await dataLog(host)).filter((line) => line.startsWith("ann:"));
+    assert.deepEqual(
+      log,
+      numbered(1, 200).map((text) => `ann:${text}`),
+      "every message once, in order",
+    );
+    assert.deepEqual([...host.errors, ...ann.errors], []);
+    const joins = await ann.page.evaluate(() => window.__p2p.filter((e) => e.name === "p2p:host").length);
+    assert.equal(joins, 1, "ann never joined again: the host's attempt reached it through the cable");
   });
 });

@@ -82,6 +82,18 @@ describe("GET /chat", () => {
     });
   });
 
+  test("passes policy, p2p and retry into the frame's config", async (t) => {
+    const { get } = await startDemo(t);
+    const page = await (await get("/chat?name=bob&policy=relay&p2p=2000&retry=1500")).text();
+    assert.deepEqual(JSON.parse(frameAttributes(page).config!), {
+      iceServers: [],
+      keepCableConnection: false,
+      iceTransportPolicy: "relay",
+      p2pTimeoutMs: 2000,
+      p2pRetry: { initialMs: 1500, maxMs: 1500 },
+    });
+  });
+
   test("answers 400 with a message naming the bad value", async (t) => {
     const { get } = await startDemo(t);
     const cases: Array<[string, RegExp]> = [
@@ -97,6 +109,7 @@ describe("GET /chat", () => {
       ["/chat?name=a&idle=abc", /idle must be .* got "abc"/],
       ["/chat?name=a&interval=500&idle=500", /idle \(500\) must be greater than interval \(500\)/],
       ["/chat?name=a&keep=yes", /keep must be 1 or 0, got "yes"/],
+      ["/chat?name=a&retry=10", /retry must be a whole number of milliseconds from 50 to 60000, got "10"/],
     ];
     for (const [path, message] of cases) {
       const response = await get(path);

@@ -11,6 +11,8 @@ describe("parseFrameConfig", () => {
         cableConnectTimeoutMs: 2000,
         resumeDelayMs: 1000,
         reconnect: { initialMs: 100, maxMs: 4000 },
+        p2pTimeoutMs: 4000,
+        p2pRetry: { initialMs: 1000, maxMs: 8000 },
       }),
     );
     assert.deepEqual(config, {
@@ -19,6 +21,8 @@ describe("parseFrameConfig", () => {
       cableConnectTimeoutMs: 2000,
       resumeDelayMs: 1000,
       reconnect: { initialMs: 100, maxMs: 4000 },
+      p2pTimeoutMs: 4000,
+      p2pRetry: { initialMs: 1000, maxMs: 8000 },
     });
   });
 

@@ -106,6 +106,7 @@ describe("p2pFrameTag", () => {
       cableConnectTimeoutMs: 2000,
       resumeDelayMs: 3000,
       reconnect: { initialMs: 100, maxMs: 5000 },
+      p2pRetry: { initialMs: 2000, maxMs: 30_000 },
     };
     const markup = String(p2pFrameTag(signer, { sessionId: "s", peerId: "a", config }));
     assert.deepEqual(JSON.parse(frameAttributes(markup).config!), {
@@ -116,6 +117,10 @@ describe("p2pFrameTag", () => {
     assert.throws(
       () => p2pFrameTag(signer, { sessionId: "s", peerId: "a", config: { reconnect: { maxMs: 0 } } }),
       /reconnect.maxMs must be a positive number, got 0/,
+    );
+    assert.throws(
+      () => p2pFrameTag(signer, { sessionId: "s", peerId: "a", config: { p2pRetry: { initialMs: -5 } } }),
+      /p2pRetry.initialMs must be a positive number, got -5/,
     );
   });
 

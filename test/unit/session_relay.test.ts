@@ -7,7 +7,7 @@ import { FakeClock } from "../../src/testing/fake_clock.js";
 import { FakeConsumer, type FakeSubscription } from "../../src/testing/fake_consumer.js";
 import { FakePeerNetwork } from "../../src/testing/fake_peer_network.js";
 import { TestLogger } from "../../src/testing/test_logger.js";
-import { settle, until } from "../support/turns.js";
+import { settle, turn, until } from "../support/turns.js";
 
 // Session data through the cable (issue 15) with fake cables, clock and peer connections: the test
 // plays SignalingChannel, carrying `signal` and `relay` performs to their addressees (`from`
@@ -39,6 +39,8 @@ class World {
   readonly pages = new Map<string, Page>();
   /** While `false`, relayed frames wait on the "server" (in order) until it is `true` again. */
   relaying = true;
+  /** Pages whose performs go nowhere (a page crashed with its cable still counted open). */
+  readonly unheard = new Set<string>();
   readonly #cursors = new Map<FakeSubscription, number>();
   readonly #held: Array<{ to: string; message: object }> = [];
   #joins = 0;
@@ -99,6 +101,7 @@ class World {
       for (const subscription of page.consumers.flatMap((c) => c.created)) {
         const start = this.#cursors.get(subscription) ?? 0;
         this.#cursors.set(subscription, subscription.performed.length);
+        if (this.unheard.has(page.name)) continue;
         for (const { action, data } of subscription.performed.slice(start)) {
           const to = String(data.to);
           if (action === "signal")
@@ -109,6 +112,17 @@ class World {
       }
     }
     if (this.relaying) for (const { to, message } of this.#held.splice(0)) this.#deliver(to, message);
+  }
+
+  /** Advances the clock by `ms` in steps of at most 500 ms, carrying what was performed after each. */
+  async advance(ms: number): Promise<void> {
+    for (let left = ms; left > 0; left -= 500) {
+      this.clock.advance(Math.min(500, left));
+      for (let i = 0; i < 5; i++) {
+        this.pump();
+        await turn();
+      }
+    }
   }
 
   until(done: () => boolean, description: string): Promise<void> {
@@ -269,5 +283,75 @@ describe("P2pSession on a server that relays", () => {
     assert.equal(bob.actions().at(-1), "detach");
     assert.deepEqual(bob.states, ["connecting", "connected"], "never relayed");
     assert.deepEqual([host.errors, bob.errors], [[], []]);
+  });
+
+  test("the host tries peer-to-peer again with a relayed client, and the data moves to it without loss", async () => {
+    const { world, host, clients } = blockedSession("bob");
+    const bob = clients[0]!;
+    await world.advance(P2P_TIMEOUT_MS);
+    await world.until(() => host.session.peers.bob === "relayed", "bob relayed at the host");
+    await world.until(() => bob.session.state === "relayed", "bob relayed");
+    for (let i = 1; i <= 3; i++) void bob.session.send(`m${i}`);
+    await world.until(() => host.data.length === 3, "relayed messages at the host");
+    const before = world.network.connections.length;
+    world.network.blocked = false; // the network changed: peer-to-peer goes through now
+    // First retry between 2.5 and 5 s (jitter 0.5: 3.75 s): a fresh offer, taken by bob through the cable.
+    world.clock.advance(3750);
+    await world.until(() => bob.session.state === "connected", "bob connected peer-to-peer");
+    assert.equal(world.network.connections.length, before + 2, "one fresh connection on each side");
+    for (let i = 4; i <= 6; i++) void bob.session.send(`m${i}`);
+    await world.until(() => bob.data.length === 6, "every message back at bob");
+    const expected = [1, 2, 3, 4, 5, 6].map((i) => `bob:m${i}`);
+    assert.deepEqual(host.data, expected);
+    assert.deepEqual(bob.data, expected);
+    await world.until(() => host.session.peers.bob === "connected", "the host shows bob connected");
+    await world.until(() => !bob.session.cableAttached, "bob drops its cable once connected");
+    assert.deepEqual(bob.states, ["relayed", "connected"]);
+    assert.equal(bob.actions().filter((a) => a === "join").length, 1, "no join again");
+    assert.deepEqual([host.errors, bob.errors], [[], []]);
+  });
+
+  test("attempts that do not open give way to the next one, further apart each time", async () => {
+    const { world, host } = blockedSession("bob");
+    await world.advance(P2P_TIMEOUT_MS);
+    await world.until(() => host.session.peers.bob === "relayed", "bob relayed at the host");
+    const offers = () => host.actions().filter((a) => a === "signal").length;
+    const initial = world.network.connections.length;
+    const counts: number[] = [];
+    // Jitter 0.5: attempts at 3.75 s, then 3 s (its timeout) + 7.5 s, then 3 s + 15 s after the one before.
+    for (const wait of [3750, 3000 + 7500, 3000 + 15_000]) {
+      await world.advance(wait - 1); // in steps, the cable carrying the beats meanwhile
+      const quiet = offers();
+
+      const made = world.network.connections.length + 2;
+      world.clock.advance(1);
+      await world.until(() => offers() > quiet, "a fresh offer");
+      await world.until(() => world.network.connections.length === made, "bob to take it");
+      counts.push(made);
+    }
+    assert.deepEqual(
+      counts,
+      [initial + 2, initial + 4, initial + 6],
+      "each attempt makes one fresh connection on each side",
+    );
+    assert.equal(host.session.peers.bob, "relayed", "still relayed meanwhile");
+  });
+
+  test("the host drops a relayed client gone silent through the cable, and a client hearing no host joins again", async () => {
+    const { world, host, clients } = blockedSession("bob");
+    const bob = clients[0]!;
+    await world.advance(P2P_TIMEOUT_MS);
+    await world.until(() => host.session.peers.bob === "relayed", "bob relayed at the host");
+    await world.until(() => bob.session.state === "relayed", "bob relayed");
+    // Beats through the cable keep both sides alive well past the link's own idle timeout.
+    await world.advance(20_000);
+    assert.equal(host.session.peers.bob, "relayed", "a quiet but live member stays");
+    assert.equal(bob.session.state, "relayed");
+    world.unheard.add("bob");
+    world.unheard.add("h");
+    await world.advance(17_000);
+    assert.equal(host.session.peers.bob, undefined, "the host forgot bob");
+    assert.ok(host.actions().includes("drop"), "and told the server bob's link is dead");
+    assert.equal(bob.actions().filter((a) => a === "join").length, 2, "bob joins again");
   });
 });

@@ -78,3 +78,14 @@ export class Heartbeat {
     this.#callbacks.beat();
   }
 }
+
+/**
+ * The cable drops and restores itself (AnyCable's extended protocol holds a session for 15 s), and
+ * frames sent meanwhile arrive after: a peer heard only through the cable is not dead before then.
+ */
+export const RELAYED_IDLE_MS = 15_000;
+
+/** The heartbeat of a `relayed` peer (beats through the cable): the link's, with room for a cable blip. */
+export function relayedHeartbeat(options: HeartbeatOptions): HeartbeatOptions {
+  return { intervalMs: options.intervalMs, idleTimeoutMs: Math.max(options.idleTimeoutMs, RELAYED_IDLE_MS) };
+}

@@ -1,6 +1,8 @@
 import { P2pError, Reasons } from "../../protocol/errors.js";
 import type { RelayLimits, RelayMessage, SessionSignal } from "../../protocol/session_messages.js";
+import { Backoff } from "./backoff.js";
 import { DataPath, type RelayFrame } from "./data_path.js";
+import { Heartbeat, relayedHeartbeat } from "./heartbeat.js";
 import {
   type DecodedMessage,
   decodeBody,
@@ -14,6 +16,7 @@ import { PeerLink, type PeerLinkSettings } from "./peer_link.js";
 import type { RelayPacer } from "./relay_pacer.js";
 import { type StatusDelta, StatusMap } from "./status_map.js";
 import {
+  type BackoffOptions,
   MessageTypes,
   type PeerStates,
   type SessionData,
@@ -32,6 +35,10 @@ export interface HostRelayOptions {
   relay?: RelayLimits | null;
   /** With `relay`: a member whose link has not opened this long after `accept` is `relayed` instead. Default `sessionDefaults.p2pTimeoutMs`. */
   p2pTimeoutMs?: number;
+  /** Delays between attempts at peer-to-peer with a `relayed` member. Default `sessionDefaults.p2pRetry`. */
+  p2pRetry?: BackoffOptions;
+  /** The jitter of `p2pRetry`. Default `Math.random`. */
+  random?: () => number;
   /** Performs one `relay` frame through the cable; `false` when the cable cannot take it now. */
   sendRelay?(frame: RelayFrame): boolean;
   /** Paces the relayed frames to every member together, below the socket's frame limit. */
@@ -52,7 +59,7 @@ export interface HostRelayOptions {
 /** One client as the host sees it: its link, its data path, the membership it belongs to, its negotiation clock. */
 interface Member {
   readonly peerId: string;
-  /** `null` once a link that never opened died: the member is `relayed`. */
+  /** `null` once a link that never opened died: the member is `relayed` until the next attempt. */
   link: PeerLink | null;
   path: DataPath;
   joinId: string | undefined;
@@ -61,6 +68,10 @@ interface Member {
   opened: boolean;
   /** Whether it was sent the whole status map (`st`): it gets deltas after. */
   synced: boolean;
+  /** While `relayed`: the delays before each new attempt at peer-to-peer. */
+  retry: Backoff | null;
+  /** While `relayed`: its heartbeat through the cable (the link's own beats need an open link). */
+  beat: Heartbeat | null;
 }
 
 /**
@@ -111,6 +122,8 @@ export class HostRelay {
       timer: null,
       opened: false,
       synced: false,
+      retry: null,
+      beat: null,
     };
     member.path = new DataPath({
       peerId,
@@ -142,8 +155,11 @@ export class HostRelay {
   /** A frame a member relayed through the cable; one for no current path of that member is ignored. */
   receiveRelay({ from, join, seq, data }: RelayMessage): void {
     const member = this.#members.get(from);
-    if (member?.path.join === join) member.path.receiveRelay(seq, data);
-    else this.#options.link.logger.debug("ignored a relayed frame for no current path", { from, join, seq });
+    if (member?.path.join === join) {
+      member.beat?.heard();
+      member.path.receiveRelay(seq, data);
+    } else
+      this.#options.link.logger.debug("ignored a relayed frame for no current path", { from, join, seq });
   }
 
   /** The server refused a frame this host relayed to `to`; `unknown_peer`: that member is gone (its lease lapsed). */
@@ -257,7 +273,7 @@ export class HostRelay {
         });
         member.link = null;
         this.#clearTimer(member);
-        this.#setState(member.peerId, "relayed");
+        this.#relayed(member);
         return;
       }
       this.#release(member);
@@ -268,6 +284,7 @@ export class HostRelay {
     if (state === "connected") {
       member.opened = true;
       this.#clearTimer(member);
+      this.#stopRelaying(member);
       member.path.linkOpened(link);
     } else if (this.#status.states[member.peerId] === "relayed") {
       return; // still relayed while the link goes on trying
@@ -286,7 +303,64 @@ export class HostRelay {
       peer: member.peerId,
       timeoutMs: this.#p2pTimeoutMs,
     });
+    this.#relayed(member);
+  }
+
+  /**
+   * The member's data goes through the cable for now: beat through it, and try peer-to-peer again
+   * later (a network that blocked it may have changed, a TURN server may be back).
+   */
+  #relayed(member: Member): void {
     this.#setState(member.peerId, "relayed");
+    if (!member.beat) {
+      const { clock, heartbeat, logger } = this.#options.link;
+      const beat = new Heartbeat(relayedHeartbeat(heartbeat), clock, {
+        beat: () => void member.path.send(encodeMessage({ t: "hb" })).catch(() => undefined),
+        silent: (silentForMs) => {
+          if (this.#members.get(member.peerId) !== member || member.beat !== beat) return;
+          logger.info("relayed member silent: gone", { peer: member.peerId, silentForMs });
+          this.#release(member);
+          this.#options.drop(member.peerId, member.joinId);
+          this.#forget(member.peerId);
+        },
+      });
+      member.beat = beat;
+      beat.start();
+    }
+    // Half the delay fixed, half jittered: an attempt (and the link it replaces) always gets a while to open.
+    const random = this.#options.random ?? Math.random;
+    member.retry ??= new Backoff(
+      this.#options.p2pRetry ?? sessionDefaults.p2pRetry,
+      () => 0.5 + random() / 2,
+    );
+    this.#scheduleRetry(member);
+  }
+
+  #scheduleRetry(member: Member): void {
+    if (member.timer !== null || !member.retry) return;
+    const { clock } = this.#options.link;
+    member.timer = clock.setTimeout(() => {
+      member.timer = null;
+      if (this.#members.get(member.peerId) !== member || member.opened) return;
+      this.#options.link.logger.info("trying peer-to-peer again with a relayed member", {
+        peer: member.peerId,
+        attempt: member.retry?.attempts,
+      });
+      // An attempt still under way when the next is due never got anywhere: a fresh connection replaces it.
+      member.link?.close();
+      member.link = this.#createLink(member);
+      member.timer = clock.setTimeout(() => {
+        member.timer = null;
+        if (this.#members.get(member.peerId) === member && !member.opened) this.#scheduleRetry(member);
+      }, this.#p2pTimeoutMs);
+    }, member.retry.next());
+  }
+
+  /** Peer-to-peer opened: the link beats now, and nothing is tried again. */
+  #stopRelaying(member: Member): void {
+    member.beat?.stop();
+    member.beat = null;
+    member.retry = null;
   }
 
   // Without `drop`: the client's own timeout makes it join again, and a dead one's lease lapses.
@@ -308,6 +382,7 @@ export class HostRelay {
    */
   #retire(member: Member): void {
     this.#clearTimer(member);
+    this.#stopRelaying(member);
     this.#members.delete(member.peerId);
     closePath(member);
     const { clock, heartbeat } = this.#options.link;
@@ -320,6 +395,7 @@ export class HostRelay {
 
   #release(member: Member): void {
     this.#clearTimer(member);
+    this.#stopRelaying(member);
     if (this.#members.get(member.peerId) === member) this.#members.delete(member.peerId);
     member.link?.close();
     closePath(member);

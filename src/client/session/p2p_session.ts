@@ -291,6 +291,8 @@ export class P2pSession {
       negotiationTimeoutMs: this.#settings.negotiationTimeoutMs,
       relay: this.#relayLimits,
       p2pTimeoutMs: this.#settings.p2pTimeoutMs,
+      p2pRetry: this.#settings.p2pRetry,
+      random: this.#settings.random,
       sendRelay: (frame) => this.#cable.perform("relay", frame),
       socketPacer: socketPacer(this.#settings.clock),
       signal: (to, signal) => this.#cable.perform("signal", { to, signal }),

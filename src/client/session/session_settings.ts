@@ -15,6 +15,8 @@ export interface SessionSettings {
   negotiationTimeoutMs: number;
   /** With a server that relays: how long a link to the host may take before the peer is `relayed`. */
   p2pTimeoutMs: number;
+  /** With a `relayed` client: the host's delays between attempts at peer-to-peer. */
+  p2pRetry: BackoffOptions;
   cableConnectTimeoutMs: number;
   resumeDelayMs: number;
   reconnect: BackoffOptions;
@@ -38,6 +40,7 @@ export function sessionSettings(options: P2pSessionOptions): SessionSettings {
     maxOutbox: options.maxOutbox ?? sessionDefaults.maxOutbox,
     negotiationTimeoutMs: options.negotiationTimeoutMs ?? sessionDefaults.negotiationTimeoutMs,
     p2pTimeoutMs: options.p2pTimeoutMs ?? sessionDefaults.p2pTimeoutMs,
+    p2pRetry: { ...sessionDefaults.p2pRetry, ...options.p2pRetry },
     cableConnectTimeoutMs: options.cableConnectTimeoutMs ?? sessionDefaults.cableConnectTimeoutMs,
     resumeDelayMs: options.resumeDelayMs ?? sessionDefaults.resumeDelayMs,
     reconnect: { ...sessionDefaults.reconnect, ...options.reconnect },

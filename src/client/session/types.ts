@@ -130,6 +130,13 @@ export interface P2pSessionOptions {
    */
   p2pTimeoutMs?: number;
   /**
+   * How often the host tries peer-to-peer again with a `relayed` client: a fresh peer connection
+   * (fresh TURN credentials) after a delay from `initialMs` doubling up to `maxMs`, the second half
+   * of each jittered.
+   * An attempt not open within `p2pTimeoutMs` gives way to the next. Default 5 s doubling up to 60 s.
+   */
+  p2pRetry?: Partial<BackoffOptions>;
+  /**
    * Default: `createExtendedConsumer` (AnyCable's extended protocol, plain when the server does not
    * offer it). Called again whenever the subscription is lost for good, not on a restored blip.
    */
@@ -170,7 +177,8 @@ export interface P2pSessionOptions {
 /**
  * Defaults of `P2pSessionOptions`: no ICE servers, ICE restarted after 2 s of `disconnected` and
  * given 8 s to come back, a 1 s heartbeat with a 4 s idle timeout, cable
- * dropped once connected, 256 queued messages at most, 10 s to open a link (or to be `relayed`), 3 s to connect the
+ * dropped once connected, 256 queued messages at most, 10 s to open a link (or to be `relayed`), peer-to-peer tried again from 5 s
+ * doubling up to 60 s while relayed, 3 s to connect the
  * cable, 5 s to wait for the host before a resuming join, retries from 250 ms doubling up to 10 s.
  */
 export const sessionDefaults = {
@@ -182,6 +190,7 @@ export const sessionDefaults = {
   maxOutbox: 256,
   negotiationTimeoutMs: 10_000,
   p2pTimeoutMs: 10_000,
+  p2pRetry: { initialMs: 5000, maxMs: 60_000 } satisfies BackoffOptions,
   cableConnectTimeoutMs: 3000,
   resumeDelayMs: 5000,
   reconnect: { initialMs: 250, maxMs: 10_000 } satisfies BackoffOptions,

@@ -13,7 +13,8 @@ type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
  * `GET /chat?name=NAME&session=ID`: the chat (a one-to-many session) for NAME, whose peer id is
  * NAME. Optional `interval` and `idle` (heartbeat, ms), `keep=1` (keep the cable connection),
  * `policy=relay` (ICE through TURN only: with no TURN server, peer-to-peer never connects and the
- * page is `relayed`) and `p2p` (ms before a page without a data channel is `relayed`) let anyone
+ * page is `relayed`), `p2p` (ms before a page without a data channel is `relayed`) and `retry` (ms
+ * between the host's attempts at peer-to-peer with a relayed page, at most) let anyone
  * try the client configuration without code; a bad value is a 400 that names it.
  *
  * `GET /chat/token?name=NAME&session=ID` (same query): what that page's `<p2p-frame>` carries, as
@@ -115,6 +116,9 @@ function readConfig(query: URLSearchParams): Parsed<P2pFrameConfig> {
   const p2p = readMs(query, "p2p");
   if (!p2p.ok) return p2p;
   if (p2p.value !== undefined) config.p2pTimeoutMs = p2p.value;
+  const retry = readMs(query, "retry");
+  if (!retry.ok) return retry;
+  if (retry.value !== undefined) config.p2pRetry = { initialMs: retry.value, maxMs: retry.value };
   return { ok: true, value: config };
 }
 
