@@ -10,9 +10,11 @@ import { type BrowserRig, startRig } from "./browser/rig.js";
 import { acceptFigure } from "./figures/accept.js";
 import { meshFigure, pairFigure, roomFigure, starFigure, warmUp } from "./figures/browser.js";
 import { fanoutFigure } from "./figures/fanout.js";
+import { firstMessageFigure } from "./figures/first_message.js";
 import { memoryFigure } from "./figures/memory.js";
 import { nodeCrashFigure } from "./figures/node_crash.js";
 import { relayFigure } from "./figures/relay.js";
+import { sessionRelayFigure } from "./figures/session_relay.js";
 import { type FigureOutput, renderVerdicts, type Verdict } from "./figures/verdict.js";
 import { describeKind, KIND_INFO, missingPackages, runsIn, type ServerKind } from "./kinds.js";
 import { writeProfileSummary } from "./lib/profile_report.js";
@@ -100,7 +102,7 @@ function checkDescriptorLimit(settings: Settings): void {
   }
 }
 
-type BrowserFigure = "pair" | "star" | "mesh" | "room4";
+type BrowserFigure = "pair" | "star" | "mesh" | "room4" | "first";
 /** Figures with their own set-up (not the rig's). */
 type OwnFigure = "node_crash";
 
@@ -128,6 +130,7 @@ const SERVER_FIGURES: Record<
   fanout: (context, settings) => fanoutFigure(context, settings.fanout),
   memory: (context, settings) => memoryFigure(context, settings.memory),
   accept: (context, settings) => acceptFigure(context, settings.accept),
+  session_relay: (context, settings) => sessionRelayFigure(context, settings.sessionRelay),
 };
 
 const BROWSER: Record<BrowserFigure, (rig: BrowserRig, settings: Settings) => Promise<FigureOutput>> = {
@@ -135,6 +138,7 @@ const BROWSER: Record<BrowserFigure, (rig: BrowserRig, settings: Settings) => Pr
   star: (rig, settings) => starFigure(rig, settings.star),
   mesh: (rig, settings) => meshFigure(rig, settings.mesh),
   room4: (rig, settings) => roomFigure(rig, settings.room4),
+  first: (rig, settings) => firstMessageFigure(rig, settings.first),
 };
 
 /** The room pages run the demo bundle: rebuild it (esbuild only, a second) when its browser sources are newer. */

@@ -86,12 +86,15 @@ export class TrialPages {
     this.#rig = rig;
   }
 
-  /** Opens `path` of the demo app with the RTC recorder installed; bench pages wait for their script. */
-  async open(path: string, label: string): Promise<TrackedPage> {
+  /**
+   * Opens `path` of the demo app (or of another app at `base`) with the RTC recorder installed;
+   * bench pages wait for their script.
+   */
+  async open(path: string, label: string, base = this.#rig.base): Promise<TrackedPage> {
     const tracked = await openPage(this.#rig.browser, "about:blank", label);
     this.#pages.push(tracked);
     await tracked.page.addInitScript({ content: RECORDER });
-    await tracked.page.goto(this.#rig.base + path);
+    await tracked.page.goto(base + path);
     if (path.startsWith("/bench/"))
       await waitInPage(tracked.page, `${label}: bench script loaded`, () => "bench" in window);
     return tracked;

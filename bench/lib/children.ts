@@ -8,8 +8,8 @@ import type { ReadyMessage, ServerStats } from "../servers/control.js";
 
 const START_DEADLINE_MS = 30_000;
 
-/** A server under test, running in its own process (`demo`: the browser figures' demo app). */
-export interface ServerProcess<K extends ServerKind | "demo" = ServerKind> {
+/** A server under test, running in its own process (`demo`: the browser figures' demo app; `signaling`: our sessions' channel). */
+export interface ServerProcess<K extends ServerKind | "demo" | "signaling" = ServerKind> {
   kind: K;
   port: number;
   controlPort: number;
@@ -18,11 +18,15 @@ export interface ServerProcess<K extends ServerKind | "demo" = ServerKind> {
   stop(): Promise<void>;
 }
 
-/** Starts `bench/servers/<kind>.ts` with `--expose-gc` (and `--cpu-prof` into `profileDir` when given). */
-export async function startServer<K extends ServerKind | "demo">(
+/**
+ * Starts `bench/servers/<kind>.ts` with `--expose-gc` (and `--cpu-prof` into `profileDir` when
+ * given); `args` go to the script (e.g. `--no-relay` for the demo app).
+ */
+export async function startServer<K extends ServerKind | "demo" | "signaling">(
   root: string,
   kind: K,
   profileDir?: string,
+  args: string[] = [],
 ): Promise<ServerProcess<K>> {
   const execArgv = ["--expose-gc", "--import", "tsx"];
   if (profileDir) {
@@ -31,7 +35,7 @@ export async function startServer<K extends ServerKind | "demo">(
     mkdirSync(dir, { recursive: true });
     execArgv.push("--cpu-prof", `--cpu-prof-dir=${dir}`);
   }
-  const child = fork(join(root, "bench/servers", `${kind}.ts`), [], {
+  const child = fork(join(root, "bench/servers", `${kind}.ts`), args, {
     cwd: root,
     execArgv,
     stdio: "inherit",

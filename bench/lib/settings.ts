@@ -5,15 +5,17 @@ export const FIGURES = [
   "fanout",
   "memory",
   "accept",
+  "session_relay",
   "pair",
   "star",
   "mesh",
   "room4",
+  "first",
   "node_crash",
 ] as const;
 export type Figure = (typeof FIGURES)[number];
 /** The figures measured in Chromium (ours beside PeerJS), after the signaling-server ones. */
-export const BROWSER_FIGURES: readonly Figure[] = ["pair", "star", "mesh", "room4"];
+export const BROWSER_FIGURES: readonly Figure[] = ["pair", "star", "mesh", "room4", "first"];
 
 /** Everything a run measures and how long, from the command line. Quick mode fits in about three minutes. */
 export interface Settings {
@@ -28,6 +30,19 @@ export interface Settings {
   fanout: { trials: number; subscribers: number; broadcasts: number };
   memory: { trials: number; counts: number[]; parallel: number };
   accept: { trials: number; connections: number; parallel: number };
+  /**
+   * Session data relayed through our server (issue 15): `sessions` host + member pairs on the
+   * SignalingChannel, each member streaming `relay` frames of `dataChars` base64 characters to its
+   * host with up to `inFlight` frames unreceived, beside raw ws forwarding the same payloads.
+   */
+  sessionRelay: {
+    trials: number;
+    sessions: number;
+    inFlight: number;
+    dataChars: number;
+    warmupMs: number;
+    windowMs: number;
+  };
   /** Two pages: join → open channel, then `roundTrips` round trips and bulk of `bulkMessages` × 16 KiB. */
   pair: { trials: number; roundTrips: number; bulkMessages: number };
   /** 1 + N pages for each N of `sizes` (trials per size); ours also relays `relayMessages` and loses its host. */
@@ -40,6 +55,11 @@ export interface Settings {
    */
   room4: { trials: number; members: number; settleMs: number };
   /**
+   * A member's first message: its join (and its page load) → the host has it; ours cable first,
+   * ours `relay: false`, PeerJS (issue 15).
+   */
+  first: { trials: number };
+  /**
    * Two demo processes sharing one redis-server, a host on node B and `clients` on node A: trials of
    * node B killed (with the host's page) interleaved with trials of the host's page closed alone.
    * A trial not recovered within `deadlineMs` is a failure. Written to bench/results/node_crash.md.
@@ -50,11 +70,12 @@ export interface Settings {
 }
 
 export const USAGE = `usage: npm run bench -- [options]
-  --quick               short windows and fewer trials (about 80 s, plus 1.5 min each of room4
-                        and node_crash)
-  --trials=N            trials per figure (default 5, memory 3, pair, star, room4 and node_crash
-                        10; quick: pair, room4 and node_crash 3, others 1)
-  --window=MS           measured window of the relay figure (default 10000, quick 1500)
+  --quick               short windows and fewer trials (about 2.5 min, plus 1.5 min each of
+                        room4 and node_crash)
+  --trials=N            trials per figure (default 5, memory 3, pair, star, room4, first and
+                        node_crash 10; quick: pair, room4, first and node_crash 3, others 1)
+  --window=MS           measured window of the relay and session_relay figures (default 10000,
+                        quick 1500)
   --servers=a,b         subset of ${SERVER_KINDS.join(",")}
   --figures=a,b         subset of ${FIGURES.join(",")}
   --write / --no-write  record the figures that completed (default: full runs write, quick runs
@@ -108,6 +129,15 @@ export function parseSettings(args: string[]): Settings | "help" {
     fanout: { trials: trials ?? (quick ? 1 : 5), subscribers: 1000, broadcasts: quick ? 50 : 200 },
     memory: { trials: trials ?? (quick ? 1 : 3), counts: [1000, 5000], parallel: 100 },
     accept: { trials: trials ?? (quick ? 1 : 5), connections: quick ? 1000 : 2000, parallel: 100 },
+    sessionRelay: {
+      trials: trials ?? (quick ? 1 : 5),
+      sessions: 10,
+      inFlight: 4,
+      // A 12 KiB chunk in base64, as the client cuts relayed data: relayDefaults.maxBytes exactly.
+      dataChars: 16 * 1024,
+      warmupMs: quick ? 1000 : 2000,
+      windowMs: flags.has("window") ? positive("window", flags.get("window")!) : quick ? 1500 : 10_000,
+    },
     pair: {
       trials: trials ?? (quick ? 3 : 10),
       roundTrips: quick ? 50 : 200,
@@ -121,6 +151,7 @@ export function parseSettings(args: string[]): Settings | "help" {
     },
     mesh: { trials: trials ?? (quick ? 1 : 5), size: 6 },
     room4: { trials: trials ?? (quick ? 3 : 10), members: 3, settleMs: 1000 },
+    first: { trials: trials ?? (quick ? 3 : 10) },
     nodeCrash: { trials: trials ?? (quick ? 3 : 10), clients: 3, deadlineMs: 60_000 },
     args,
   };

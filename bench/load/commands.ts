@@ -38,7 +38,23 @@ export interface AcceptCommand extends Target {
   parallel: number;
 }
 
-export type LoadCommand = RelayCommand | FanoutCommand | IdleCommand | AcceptCommand;
+/**
+ * `sessions` host + member pairs on our SignalingChannel (`protocol: "cable"`) or the raw ws relay;
+ * each member streams frames of `dataChars` characters to its host, `inFlight` unreceived at most.
+ */
+export interface SessionRelayCommand {
+  op: "session_relay";
+  protocol: "cable" | "raw_ws";
+  port: number;
+  controlPort: number;
+  sessions: number;
+  inFlight: number;
+  dataChars: number;
+  warmupMs: number;
+  windowMs: number;
+}
+
+export type LoadCommand = RelayCommand | FanoutCommand | IdleCommand | AcceptCommand | SessionRelayCommand;
 
 export interface RelayResult {
   inFlight: number;
@@ -52,6 +68,23 @@ export interface RelayResult {
   serverCpuShare: number;
   /** The same for the load generator. */
   loadCpuShare: number;
+}
+
+export interface SessionRelayResult {
+  /** Frames received by the hosts in the window. */
+  frames: number;
+  framesPerSec: number;
+  /** Relayed `data` characters (bytes) per second, MiB. */
+  mibPerSec: number;
+  /** Send → the host has it. */
+  p50Ms: number;
+  p99Ms: number;
+  /** Server process CPU time over the window / frames received in it. */
+  cpuUsPerFrame: number;
+  serverCpuShare: number;
+  loadCpuShare: number;
+  /** Frames the server refused over its rate in the window (each sent again). */
+  refused: number;
 }
 
 export interface FanoutResult {
@@ -77,7 +110,10 @@ export interface IdleResult {
 /** Messages from the load generator to the orchestrator. */
 export type LoadReply =
   | { type: "progress"; text: string }
-  | { type: "done"; result: RelayResult[] | FanoutResult | AcceptResult | IdleResult }
+  | {
+      type: "done";
+      result: RelayResult[] | FanoutResult | AcceptResult | IdleResult | SessionRelayResult;
+    }
   | { type: "failed"; error: string };
 
 /** Reads the server's stats endpoint (CPU time, and RSS after GC when `gc`). */

@@ -4,6 +4,7 @@ import type { LoadCommand, LoadReply } from "./commands.js";
 import { runFanout } from "./fanout.js";
 import { releaseIdle, runAccept, runIdle } from "./idle.js";
 import { runRelay } from "./relay.js";
+import { runSessionRelay } from "./session_relay.js";
 
 const reply = (message: LoadReply) => process.send?.(message);
 const progress = (text: string) => reply({ type: "progress", text });
@@ -18,6 +19,8 @@ async function run(command: LoadCommand | { op: "release" }): Promise<LoadReply>
       return { type: "done", result: await runIdle(command, progress) };
     case "accept":
       return { type: "done", result: await runAccept(command, progress) };
+    case "session_relay":
+      return { type: "done", result: await runSessionRelay(command, progress) };
     case "release":
       await releaseIdle();
       return { type: "done", result: { connected: 0 } };

@@ -20,6 +20,9 @@ export interface ReadyMessage {
   controlPort: number;
 }
 
+/** The secret of `servers/signaling.ts`: the load generator signs its session tokens with it. */
+export const SIGNALING_SECRET = "bench-secret-0123456789abcdef";
+
 const gc = (globalThis as { gc?: () => void }).gc;
 
 /** Reads RSS and CPU time; with `collect`, after two full GCs (needs `--expose-gc`), as the memory figure wants. */

@@ -7,7 +7,15 @@ import {
   type PeerStates,
   type SessionMessage,
 } from "../../../src/client/index.js";
-import { type BenchPage, countArrival, EchoTimer, now, payload, type Tally } from "./page_common.js";
+import {
+  type BenchPage,
+  countArrival,
+  EchoTimer,
+  now,
+  payload,
+  planFromQuery,
+  type Tally,
+} from "./page_common.js";
 
 define();
 
@@ -23,6 +31,10 @@ export interface OursPage extends BenchPage {
    * without a `disconnected`: a `host-left` on the cable takes it straight to `negotiating`.
    */
   states: { at: number; state: string }[];
+  /** When this page first learned its host (`p2p:host`: its `join` answered with `ready`). */
+  hostAt: number | null;
+  /** When the plan's `first` message was handed to `send`. */
+  firstSentAt: number | null;
 }
 
 const frame = () => document.querySelector<P2pFrameElement>("p2p-frame")!;
@@ -34,6 +46,8 @@ const page: OursPage = {
   connectedTimes: [],
   disconnectedTimes: [],
   states: [],
+  hostAt: null,
+  firstSentAt: null,
   tally: new Map<string, Tally>(),
   join(at, plan) {
     selfId = plan.id;
@@ -48,6 +62,9 @@ const page: OursPage = {
         page.states.push({ at: now(), state });
       });
     }
+    document.addEventListener("p2p:host", () => {
+      page.hostAt ??= now();
+    });
     document.addEventListener("p2p:peers", (event) => {
       page.peers.push({ at: now(), states: { ...(event as CustomEvent<PeerStates>).detail } });
     });
@@ -58,10 +75,12 @@ const page: OursPage = {
       countArrival(page.tally, senderId, data instanceof Uint8Array ? data.byteLength : String(data).length);
       if (senderId === selfId) echoes.arrived(data);
     });
-    setTimeout(
-      () => document.body.append(document.querySelector("template")!.content.cloneNode(true)),
-      at - now(),
-    );
+    setTimeout(() => {
+      document.body.append(document.querySelector("template")!.content.cloneNode(true));
+      if (plan.first === undefined) return;
+      page.firstSentAt = now();
+      void frame().send(plan.first);
+    }, at - now());
   },
   // A client's message comes back to it through the host: one round trip, host relay included.
   roundTrips: (count) => echoes.run(count, (value) => void frame().send(value)),
@@ -79,3 +98,5 @@ const page: OursPage = {
 };
 
 window.bench = page;
+const auto = planFromQuery();
+if (auto) page.join(now(), auto);

@@ -68,6 +68,29 @@ export interface JoinPlan {
    * (`<div id="medium_<id>"><video autoplay playsinline>`): the room figure (PeerJS).
    */
   show?: boolean;
+  /**
+   * A message to send to the host as soon as the library lets it (ours: `send` right after the
+   * element is inserted, whatever its state; PeerJS: on its DataConnection's `open`).
+   */
+  first?: string;
+}
+
+/**
+ * The join of a page that joins as it loads (`?join=now`, the first-message figure): its plan from
+ * the query (`id` or ours' `name`, `port`, `connect`, `first`), or undefined for a scheduled join.
+ */
+export function planFromQuery(): JoinPlan | undefined {
+  const query = new URLSearchParams(location.search);
+  if (query.get("join") !== "now") return undefined;
+  const connect = query.get("connect");
+  const port = query.get("port");
+  const first = query.get("first");
+  return {
+    id: query.get("id") ?? query.get("name") ?? "",
+    ...(port ? { port: Number(port) } : {}),
+    ...(connect ? { connect: [connect] } : {}),
+    ...(first !== null ? { first } : {}),
+  };
 }
 
 export interface BenchPage {

@@ -10,6 +10,7 @@ import {
   type JoinPlan,
   now,
   payload,
+  planFromQuery,
   type Tally,
 } from "./page_common.js";
 
@@ -22,6 +23,8 @@ export interface PeerjsPage extends BenchPage {
   errors: string[];
   /** When the PeerServer confirmed this page's id (`open`). */
   openAt: number | null;
+  /** When the plan's `first` message was sent (its DataConnection's `open`). */
+  firstSentAt: number | null;
   /**
    * Creates the Peer now, ahead of the join: a mesh registers every id first, as our room pages
    * hold their cable socket before Enter is clicked. A star's pages create theirs on join.
@@ -51,6 +54,7 @@ const page: PeerjsPage = {
   errors: [],
   tally: new Map<string, Tally>(),
   openAt: null,
+  firstSentAt: null,
   register(plan) {
     show = plan.show === true;
     peer = new window.Peer(plan.id, {
@@ -87,7 +91,18 @@ const page: PeerjsPage = {
       for (const id of plan.call ?? [])
         peer!.call(id, stream).on("stream", (remote) => showStream(id, remote));
     }
-    for (const id of plan.connect ?? []) adopt(peer!.connect(id, { reliable: true }));
+    for (const id of plan.connect ?? []) {
+      const connection = peer!.connect(id, { reliable: true });
+      adopt(connection);
+      const first = plan.first;
+      if (first === undefined) continue;
+      // `open` may fire twice: the message goes once.
+      connection.on("open", () => {
+        if (page.firstSentAt !== null) return;
+        page.firstSentAt = now();
+        void connection.send(first);
+      });
+    }
   },
   roundTrips: (count) => echoes.run(count, (value) => void only().send(value)),
   async sendMany(count, bytes) {
@@ -166,3 +181,5 @@ declare global {
   }
 }
 window.bench = page;
+const auto = planFromQuery();
+if (auto) void page.joinNow(auto);
