@@ -57,6 +57,7 @@ export async function startRig(root: string, log: (line: string) => void): Promi
   // The test suites' launcher; it only consults its test context to skip, and Chromium is there.
   const browser = (await launchChromium({ skip() {} } as never))!;
   const chromium = `Chromium ${browser.version()}`;
+  const camera = await keepCameraWarm(browser, base);
   return {
     root,
     browser,
@@ -70,11 +71,31 @@ export async function startRig(root: string, log: (line: string) => void): Promi
         : `PeerJS (peerjs ${packageVersion(root, "peerjs")}, peer ${packageVersion(root, "peer")})`,
     log,
     async close() {
+      await camera.context.close();
       await browser.close();
       await demo.stop();
       await peerServer?.stop();
     },
   };
+}
+
+/**
+ * A page holding the fake camera and microphone for the whole run. Chromium starts its capture
+ * device when the first page asks for it and stops it when the last stream ends: the first
+ * getUserMedia after a pause takes 1 to 2 s on this machine, later ones about 0.1 s. Without this
+ * page whichever library ran first in a trial paid that start (ours, always: 1.6 s of the mesh's
+ * signaling in a traced run) and the other found the device warm.
+ */
+async function keepCameraWarm(browser: Browser, base: string): Promise<TrackedPage> {
+  const keeper = await openPage(browser, `${base}/health`, "camera keeper");
+  await keeper.page.evaluate(async () => {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      audio: true,
+      video: { width: 320, height: 240, frameRate: 15 },
+    });
+    (window as unknown as { keptStream: MediaStream }).keptStream = stream;
+  });
+  return keeper;
 }
 
 /** The pages of one trial: each in its own browser context, all closed when the trial ends. */
@@ -127,7 +148,10 @@ export async function eachBrowserTrial<T>(
 ): Promise<BrowserResults<T>> {
   const results: BrowserResults<T> = new Map(libraries.map((l) => [l, { values: [], errors: [] }]));
   for (let trial = 1; trial <= trials; trial++) {
-    for (const library of libraries) {
+    // Each library goes first in every other trial: whatever the first of a pair warms up (caches,
+    // the JIT, the servers) the second does not get for free every time.
+    const order = trial % 2 === 1 ? libraries : [...libraries].reverse();
+    for (const library of order) {
       const progress = (text: string) =>
         rig.log(`[${figure} ${trial}/${trials} ${library === "ours" ? "ours" : "PeerJS"}] ${text}`);
       const pages = new TrialPages(rig);
