@@ -1,7 +1,9 @@
 // A mesh of N pages, every one streaming camera and microphone to every other: ours is the demo's
 // video room (`/rooms/ID`, Enter clicked on every page at one instant), PeerJS is N Peers that
 // each call every later one (every id registered with PeerServer before the join, as our room pages
-// hold their cable socket before Enter). Done when every page has N-1 peer connections `connected`.
+// hold their cable socket before Enter). Both show every stream, local and remote, as the room does:
+// on this machine playing the videos costs more CPU than anything else in the figure, and a PeerJS
+// page showing none connected twice as fast. Done when every page has N-1 peer connections `connected`.
 import type { Page } from "playwright-core";
 import { waitInPage } from "../../test/support/browser.js";
 import type { JoinPlan } from "./page/page_common.js";
@@ -69,7 +71,9 @@ export async function joinMesh(
 ): Promise<JoinTime> {
   const ids = Array.from({ length: size }, (_, i) => freshId(`m${i}`));
   const room = freshId("bench");
-  const pages = await Promise.all(ids.map((id) => openMeshPage(rig, library, trial, room, { id })));
+  const pages = await Promise.all(
+    ids.map((id) => openMeshPage(rig, library, trial, room, { id, show: true })),
+  );
   const at = scheduleStart(size);
   await Promise.all(
     pages.map((page, i) =>
@@ -77,6 +81,7 @@ export async function joinMesh(
         id: ids[i]!,
         port: rig.peerServerPort,
         media: true,
+        show: true,
         call: ids.slice(i + 1),
       }),
     ),

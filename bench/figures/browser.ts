@@ -133,7 +133,7 @@ export async function meshFigure(rig: BrowserRig, settings: Settings["mesh"]): P
     results,
     [
       `${settings.trials} trial(s) per client; all pages join at one instant, each gets camera and microphone (fake, 320x240 at 15 fps) and streams to every other.`,
-      `Ours: the demo's video room (\`/rooms/ID\`, pages loaded with their cable connected, Enter clicked); PeerJS: every id registered with PeerServer first, then each Peer \`call\`s every later one. Done when every page has ${settings.size - 1} RTCPeerConnections \`connected\`.`,
+      `Ours: the demo's video room (\`/rooms/ID\`, pages loaded with their cable connected, Enter clicked); PeerJS: every id registered with PeerServer first, then each Peer \`call\`s every later one; its page shows every stream (local and remote) as the room does. Done when every page has ${settings.size - 1} RTCPeerConnections \`connected\`.`,
       MESH_SIGNALING,
       ...browserFailureNotes(rig, results),
     ],

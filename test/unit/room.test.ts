@@ -164,10 +164,10 @@ describe("Room", () => {
     assert.deepEqual(performed(presence), [{ action: "greet", to: "c" }]);
   });
 
-  test("as the newcomer: negotiates impolitely, greets back, and adds its tracks to its answer to the first offer", async () => {
+  test("as the newcomer: greets back, and adds its tracks to its answer to the first offer", async () => {
     const { room, presence, signaling, pcs } = await enteredRoom("b");
     room.mediumConnected("a", { reply: false });
-    assert.equal(room.negotiations.get("a")!.polite, false);
+    assert.equal(room.negotiations.get("a")!.polite, true, "of a pair, the larger id is polite");
     assert.deepEqual(performed(presence), [{ action: "greet", to: "a", reply: true }]);
     assert.equal(pcs[0]!.senders.length, 0, "no tracks before the member's offer");
     signaling.received({ type: "signal", from: "a", description: { type: "offer", sdp: "a's offer" } });
@@ -186,7 +186,7 @@ describe("Room", () => {
   test("as a member with the smaller id: offers as it greets, before the newcomer greets back", async () => {
     const { room, presence, signaling, pcs } = await enteredRoom("b");
     presence.received({ type: "joined", from: "c" });
-    assert.equal(room.negotiations.get("c")!.polite, true);
+    assert.equal(room.negotiations.get("c")!.polite, false, "of a pair, the smaller id is impolite");
     assert.equal(pcs[0]!.senders.length, 2, "streaming to the newcomer starts at once");
     await until(() => descriptions(signaling).includes("offer"), "the offer sent");
     room.mediumConnected("c", { reply: true });
@@ -194,42 +194,48 @@ describe("Room", () => {
     assert.deepEqual(performed(presence), [{ action: "greet", to: "c" }], "a member does not greet back");
   });
 
-  test("as a member with the larger id: prepares its offer as it greets, and holds it until the newcomer greets back", async () => {
+  test("as a member with the larger id: offers as it greets too, and keeps that connection when the newcomer greets back", async () => {
     const { room, presence, signaling, pcs } = await enteredRoom("b");
     presence.received({ type: "joined", from: "a" });
     assert.equal(room.negotiations.get("a")!.polite, true);
-    assert.equal(pcs[0]!.senders.length, 2, "streaming to the newcomer is prepared at once");
+    assert.equal(pcs[0]!.senders.length, 2, "streaming to the newcomer starts at once");
     await until(() => pcs[0]!.signalingState === "have-local-offer", "the offer made");
     pcs[0]!.gather({ candidate: "candidate:1", sdpMid: "0" });
     await turns(5);
-    assert.deepEqual(performed(signaling), [], "nothing is sent before the newcomer greets back");
-    room.mediumConnected("a", { reply: true });
-    assert.equal(pcs.length, 1, "the prepared connection is the one used");
     assert.deepEqual(
       performed(signaling).map((s) => (s.description ? "offer" : "candidate")),
       ["offer", "candidate"],
-      "the offer, then its candidate, once the newcomer's element connected",
+      "the offer and its candidate leave before the newcomer greets back",
     );
+    room.mediumConnected("a", { reply: true });
+    assert.equal(pcs.length, 1, "the connection offered on is the one used");
+    assert.equal(performed(signaling).length, 2, "nothing sent twice");
   });
 
-  test("breaks a mutual greeting by client id: the smaller id offers politely, the other answers", async () => {
+  test("breaks a mutual greeting by client id: the smaller id's offer wins, the other answers it", async () => {
     const small = await enteredRoom("a");
     const large = await enteredRoom("z");
     small.presence.received({ type: "joined", from: "z" });
     large.presence.received({ type: "joined", from: "a" });
+    await until(() => descriptions(large.signaling).includes("offer"), "the larger id's offer, sent at once");
     small.room.mediumConnected("z", { reply: false });
     large.room.mediumConnected("a", { reply: false });
     const offering = small.room.negotiations.get("z")!;
     const answering = large.room.negotiations.get("a")!;
-    assert.equal(offering.polite, true);
-    assert.equal(answering.polite, false);
+    assert.equal(offering.polite, false);
+    assert.equal(answering.polite, true);
     assert.equal(offering.peerConnection, small.pcs[0], "the prepared offer is the one used");
     assert.equal(small.pcs[0]!.senders.length, 2, "the offering side streams at once");
     assert.equal(large.pcs[0]!.signalingState, "closed", "the larger id's prepared offer is dropped");
     assert.equal(answering.peerConnection, large.pcs[1]);
-    assert.equal(large.pcs[1]!.senders.length, 0, "the answering side waits for the offer: no glare");
+    assert.equal(large.pcs[1]!.senders.length, 0, "the answering side waits for the offer");
+    await until(() => small.pcs[0]!.signalingState === "have-local-offer", "the smaller id's offer");
+    // The larger id's offer reaches the smaller one while its own is out: impolite, it ignores it.
+    const [dropped] = performed(large.signaling).filter((s) => s.description);
+    small.signaling.received({ type: "signal", from: "z", description: dropped!.description });
     await turns(10);
-    assert.deepEqual(descriptions(large.signaling), [], "the dropped offer never left the page");
+    assert.equal(small.pcs[0]!.signalingState, "have-local-offer", "the smaller id keeps its own offer");
+    assert.equal(small.pcs.length, 1);
     assert.deepEqual(performed(small.presence), [{ action: "greet", to: "z" }], "neither greets back");
     assert.deepEqual(performed(large.presence), [{ action: "greet", to: "a" }]);
   });
@@ -240,7 +246,7 @@ describe("Room", () => {
     signaling.received({ type: "signal", from: "a", description: { type: "offer", sdp: "a's offer" } });
     signaling.received({ type: "signal", from: "a", candidate });
     await until(() => descriptions(signaling).includes("answer"), "the answer, before a's element");
-    assert.equal(room.negotiations.get("a")!.polite, false);
+    assert.equal(room.negotiations.get("a")!.polite, true);
     assert.deepEqual(
       pcs[0]!.senders.map((s) => s.track!.kind),
       ["audio", "video"],
@@ -264,7 +270,7 @@ describe("Room", () => {
     await until(() => descriptions(signaling).includes("answer"), "the answer");
     assert.equal(pcs[0]!.signalingState, "closed", "the prepared offer gave way");
     assert.equal(room.negotiations.get("a")!.peerConnection, pcs[1]);
-    assert.deepEqual(descriptions(signaling), ["answer"], "the prepared offer never left the page");
+    assert.deepEqual(descriptions(signaling), ["offer", "answer"], "the prepared offer had left, then the answer");
     room.mediumConnected("a");
     assert.deepEqual(performed(presence), [{ action: "greet", to: "a" }], "a member does not greet back");
     assert.equal(pcs.length, 2);

@@ -64,10 +64,11 @@ export type RoomState = "idle" | "entering" | "entered" | "left";
  * One page in a mesh video room (seed 002), framework-free: every member streams to every other.
  * Members greet a newcomer; the server appends each greeter's element on the newcomer's page, and
  * the app reports it with `mediumConnected`; the newcomer negotiates as the impolite side and greets
- * back; the member then negotiates as the polite side and starts streaming (its tracks make the
- * offer). The newcomer adds its own tracks when that offer arrives, before answering: they ride the
- * answer, so each pair negotiates once. Two members that greeted each other (they joined at once)
- * break the tie by client id: the lower one offers, the other answers.
+ * back; the member starts streaming (its tracks make the offer). The newcomer adds its own tracks
+ * when that offer arrives, before answering: they ride the answer, so each pair negotiates once.
+ * Of each pair the smaller client id is the impolite side of perfect negotiation, whoever offers,
+ * so a collision (two members that greeted each other: they joined at once) always has one side
+ * that yields: the larger id answers the smaller one's offer.
  *
  * @example
  * const room = new Room({ clientId, token });
@@ -94,9 +95,7 @@ export class Room {
   #iceTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #greeted = new Set<string>();
   readonly #early = new EarlySignals();
-  /** Prepared offers (and candidates) to newcomers that have not greeted back yet. */
-  readonly #unsent = new EarlySignals({ limit: 256, onlyOpened: true });
-  /** Newcomers this member prepared an offer for, until their element connects. */
+  /** Newcomers with a smaller id this member offered to, until their element connects. */
   readonly #prepared = new Set<string>();
   /** Members whose offer this newcomer answered before their element connected: to greet back then. */
   readonly #answeredEarly = new Set<string>();
@@ -190,13 +189,10 @@ export class Room {
     if (negotiation && !offers) {
       // Prepared to offer, but a plain greeting from a smaller id makes us the answering side.
       this.negotiations.delete(clientId);
-      this.#unsent.drop(clientId);
       negotiation.close();
       negotiation = undefined;
     }
-    if (negotiation) {
-      for (const signal of this.#unsent.take(clientId)) this.#signaller.send(clientId, signal);
-    } else {
+    if (!negotiation) {
       negotiation = this.#negotiate(clientId, offers);
       if (offers) this.#stream(negotiation);
     }
@@ -255,7 +251,6 @@ export class Room {
     for (const clientId of [...this.negotiations.keys()]) this.#close(clientId);
     this.#greeted.clear();
     this.#early.drop();
-    this.#unsent.drop();
     this.#prepared.clear();
     this.#answeredEarly.clear();
     this.media.stop();
@@ -314,28 +309,25 @@ export class Room {
   }
 
   /**
-   * A member that greeted a newcomer offers to it (seed step 6), and makes that offer now, while
-   * the greetings travel: on a busy machine making an offer takes as long as a round trip. With the
-   * smaller client id it offers whatever the newcomer does (greets back, or greeted us too: the tie
-   * is ours), so the offer leaves at once; the newcomer answers it as it arrives (`#answerEarly`).
-   * With the larger id a greeting of the newcomer's own would make us the answering side: the offer
-   * (and its candidates) waits for the reply, and signals from the newcomer wait with it.
+   * A member that greeted a newcomer offers to it (seed step 6), and sends that offer now, while
+   * the greetings travel: each step of the greetings (a round trip, a Turbo Stream rendered, an
+   * element connected) costs up to a second on a busy machine. The newcomer answers it as it
+   * arrives (`#answerEarly`). If the newcomer greeted us too (we joined at once) and has the
+   * smaller id, its offer wins: ours is ignored there (it is the impolite side), and we answer its
+   * offer with a fresh connection, dropping the one we prepared (`#prepared` marks it).
    */
   #prepare(clientId: string): void {
-    if (clientId < this.clientId) {
-      this.#prepared.add(clientId);
-      this.#unsent.open(clientId);
-    }
+    if (clientId < this.clientId) this.#prepared.add(clientId);
     this.#stream(this.#negotiate(clientId, true));
     this.#capVideo();
   }
 
   #negotiate(clientId: string, offers: boolean): PerfectNegotiation {
     const negotiation: PerfectNegotiation = new PerfectNegotiation({
-      polite: offers,
-      send: (signal) => {
-        if (!this.#unsent.hold(clientId, signal)) this.#signaller?.send(clientId, signal);
-      },
+      // By id, not by role: every later renegotiation (an ICE restart on both sides at once) has
+      // exactly one side that yields.
+      polite: this.clientId > clientId,
+      send: (signal) => this.#signaller?.send(clientId, signal),
       configuration: {
         iceServers: this.#iceServers,
         ...(this.#options.iceTransportPolicy ? { iceTransportPolicy: this.#options.iceTransportPolicy } : {}),
@@ -397,7 +389,6 @@ export class Room {
     if (prepared) {
       this.negotiations.delete(from);
       this.#prepared.delete(from);
-      this.#unsent.drop(from);
       prepared.close();
     }
     const negotiation = this.#negotiate(from, false);
@@ -420,7 +411,6 @@ export class Room {
     const negotiation = this.negotiations.get(clientId);
     this.#greeted.delete(clientId);
     this.#early.drop(clientId);
-    this.#unsent.drop(clientId);
     this.#prepared.delete(clientId);
     this.#answeredEarly.delete(clientId);
     if (!negotiation) return;
