@@ -195,10 +195,10 @@ const medianOf = (results: BrowserResults<JoinTime>, library: Library, pick = (t
 const STAR_SIGNALING =
   "Before its first RTCPeerConnection a client of ours opens the cable (WebSocket, `welcome`), subscribes (`confirm_subscription`) and joins; the server tells the host (`ready`), the host creates the connection and offers, and the offer reaches the client through the server: three round trips to the server. A PeerJS client opens its WebSocket (`OPEN`) and offers itself: one.";
 const MESH_SIGNALING =
-  "Ours on Enter: camera and microphone while the signaling subscription comes up, then the room subscription (which announces the page); members greet it and the server appends each greeter's media element on its page as a Turbo Stream. A member with the smaller id sends its offer with its greeting (the other side holds it until the element is there); each pair negotiates once, the answering side's tracks riding its answer. PeerJS calls as soon as its media is there.";
+  "Ours on Enter: camera and microphone while the signaling subscription comes up, then the room subscription (which announces the page); members greet it and the server appends each greeter's media element on its page as a Turbo Stream. Each member sends its offer with its greeting, and the newcomer answers it as it arrives (two members that greeted each other: the smaller id's offer wins); each pair negotiates once, the answering side's tracks riding its answer. PeerJS calls as soon as its media is there.";
 
 const ROOM_SIGNALING =
-  "Ours on Enter: camera and microphone while the signaling subscription comes up, then the room subscription (which announces the page); each member greets it and makes its offer at once: with the smaller id it sends it with the greeting, with the larger one it holds it until the newcomer greets back. The newcomer answers once the member's media element (Turbo Stream) is on its page, its tracks riding the answer: one negotiation per pair. PeerJS: camera, then an offer to every member at once.";
+  "Ours on Enter: camera and microphone while the signaling subscription comes up, then the room subscription (which announces the page); each member greets it and sends its offer with the greeting. The newcomer answers each offer as it arrives, its tracks riding the answer: one negotiation per pair. PeerJS: camera, then an offer to every member at once.";
 
 function timeTable(
   rig: BrowserRig,
