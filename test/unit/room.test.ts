@@ -270,7 +270,11 @@ describe("Room", () => {
     await until(() => descriptions(signaling).includes("answer"), "the answer");
     assert.equal(pcs[0]!.signalingState, "closed", "the prepared offer gave way");
     assert.equal(room.negotiations.get("a")!.peerConnection, pcs[1]);
-    assert.deepEqual(descriptions(signaling), ["offer", "answer"], "the prepared offer had left, then the answer");
+    assert.deepEqual(
+      descriptions(signaling),
+      ["offer", "answer"],
+      "the prepared offer had left, then the answer",
+    );
     room.mediumConnected("a");
     assert.deepEqual(performed(presence), [{ action: "greet", to: "a" }], "a member does not greet back");
     assert.equal(pcs.length, 2);
