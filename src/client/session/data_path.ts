@@ -2,10 +2,11 @@ import { P2pError, Reasons } from "../../protocol/errors.js";
 import type { Logger } from "../../protocol/logger.js";
 import type { RelayLimits } from "../../protocol/session_messages.js";
 import { cutFrames, FrameReceiver } from "./chunker.js";
+import { Heartbeat, relayedHeartbeat } from "./heartbeat.js";
 import { type DecodedMessage, decodeMessage, encodeMessage } from "./message_codec.js";
 import type { EncodedMessage } from "./outbox.js";
 import { RelayPacer } from "./relay_pacer.js";
-import type { Clock } from "./types.js";
+import type { Clock, HeartbeatOptions } from "./types.js";
 
 /** One frame for the cable, as the `relay` action carries it. */
 export interface RelayFrame {
@@ -96,6 +97,8 @@ export class DataPath {
   #linkAfter: number | null = null;
   readonly #linkWaiting: DecodedMessage[] = [];
   #linkTimer: unknown = null;
+  /** While the peer is `relayed`: beats through the cable, heard from every frame that comes through it. */
+  #beat: Heartbeat | null = null;
 
   constructor(options: DataPathOptions) {
     this.peerId = options.peerId;
@@ -152,9 +155,30 @@ export class DataPath {
     void this.#pump();
   }
 
+  /**
+   * While the peer is `relayed` (the link's own beats need an open link): beats through the cable
+   * every `options.intervalMs`, and calls `silent` once nothing came through it for
+   * `max(options.idleTimeoutMs, 15 s)`. Until `stopBeating` or `close`; a second call does nothing.
+   */
+  beatThroughCable(options: HeartbeatOptions, silent: (silentForMs: number) => void): void {
+    if (this.#closed || this.#beat) return;
+    this.#beat = new Heartbeat(relayedHeartbeat(options), this.#options.clock, {
+      beat: () => void this.send(encodeMessage({ t: "hb" }) as Uint8Array).catch(() => undefined),
+      silent,
+    });
+    this.#beat.start();
+  }
+
+  stopBeating(): void {
+    this.#beat?.stop();
+    this.#beat = null;
+  }
+
   /** One frame through the cable, numbered `seq`. */
   receiveRelay(seq: number, data: string): void {
-    if (this.#closed || seq < this.#expected || this.#early.has(seq)) return;
+    if (this.#closed) return;
+    this.#beat?.heard();
+    if (seq < this.#expected || this.#early.has(seq)) return;
     if (this.#early.size >= MAX_EARLY_FRAMES) {
       this.#options.error(
         new P2pError(
@@ -215,6 +239,7 @@ export class DataPath {
     if (this.#closed) return [];
     this.#closed = true;
     this.#clearTimer();
+    this.stopBeating();
     if (this.#linkTimer !== null) this.#options.clock.clearTimeout(this.#linkTimer);
     const current = this.#current;
     this.#current = null;

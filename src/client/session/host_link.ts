@@ -1,8 +1,7 @@
 import { P2pError, Reasons } from "../../protocol/errors.js";
 import type { RelayLimits, RelayMessage, SessionSignal } from "../../protocol/session_messages.js";
 import { DataPath, type PendingMessage, type RelayFrame } from "./data_path.js";
-import { Heartbeat, relayedHeartbeat } from "./heartbeat.js";
-import { type DecodedMessage, decodeBody, encodeMessage } from "./message_codec.js";
+import { type DecodedMessage, decodeBody } from "./message_codec.js";
 import type { EncodedMessage } from "./outbox.js";
 import { PeerLink, type PeerLinkSettings } from "./peer_link.js";
 import { type StatusDelta, StatusMap } from "./status_map.js";
@@ -66,8 +65,6 @@ export class HostLink {
   /** This peer's join id from its last `ready`. */
   #join: string | null = null;
   #relayed = false;
-  /** While `relayed`: the heartbeat through the cable (the link's own beats need an open link). */
-  #beat: Heartbeat | null = null;
   /** Relayed frames for a path not made yet (they crossed this peer's own `ready`). */
   readonly #early: RelayMessage[] = [];
 
@@ -115,7 +112,7 @@ export class HostLink {
     if (joinId !== undefined) this.#join = joinId;
     if (this.open) return;
     this.#relayed = false;
-    this.#stopBeat();
+    this.#path?.stopBeating();
     if (joinId !== undefined) this.#newPath(joinId);
     this.#startTimer();
   }
@@ -123,7 +120,6 @@ export class HostLink {
   /** A frame the host relayed through the cable; taken only from the host, for this peer's path. */
   receiveRelay(message: RelayMessage): void {
     if (message.from !== this.host) return;
-    this.#beat?.heard();
     if (this.#path?.join === message.join) {
       this.#path.receiveRelay(message.seq, message.data);
     } else if (message.join === this.#join) {
@@ -179,7 +175,6 @@ export class HostLink {
   /** Closes the link on purpose; returns the messages it had not handed over yet. Idempotent. */
   close(): PendingMessage[] {
     this.#stopTimer();
-    this.#stopBeat();
     const link = this.#link;
     this.#link = null;
     link?.close();
@@ -220,24 +215,15 @@ export class HostLink {
   #relay(): void {
     if (this.#relayed) return;
     this.#relayed = true;
-    const { clock, heartbeat, logger } = this.#options.link;
-    const beat = new Heartbeat(relayedHeartbeat(heartbeat), clock, {
-      beat: () => void this.#path?.send(encodeMessage({ t: "hb" })).catch(() => undefined),
-      silent: (silentForMs) => {
-        if (this.#beat !== beat) return;
-        logger.info("host silent through the cable: gone", { host: this.host, silentForMs });
-        this.close();
-        this.#options.lost();
-      },
+    const path = this.#path;
+    const { heartbeat, logger } = this.#options.link;
+    path?.beatThroughCable(heartbeat, (silentForMs) => {
+      if (this.#path !== path) return;
+      logger.info("host silent through the cable: gone", { host: this.host, silentForMs });
+      this.close();
+      this.#options.lost();
     });
-    this.#beat = beat;
-    beat.start();
     this.#options.relayed?.();
-  }
-
-  #stopBeat(): void {
-    this.#beat?.stop();
-    this.#beat = null;
   }
 
   #createLink(): PeerLink {
@@ -254,7 +240,7 @@ export class HostLink {
       if (state === "connected") {
         opened = true;
         this.#relayed = false;
-        this.#stopBeat();
+        this.#path?.stopBeating();
         this.#stopTimer();
         this.#path?.linkOpened(link);
         this.#options.opened();

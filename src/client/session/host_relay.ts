@@ -2,7 +2,6 @@ import { P2pError, Reasons } from "../../protocol/errors.js";
 import type { RelayLimits, RelayMessage, SessionSignal } from "../../protocol/session_messages.js";
 import { Backoff } from "./backoff.js";
 import { DataPath, type RelayFrame } from "./data_path.js";
-import { Heartbeat, relayedHeartbeat } from "./heartbeat.js";
 import {
   type DecodedMessage,
   decodeBody,
@@ -70,8 +69,6 @@ interface Member {
   synced: boolean;
   /** While `relayed`: the delays before each new attempt at peer-to-peer. */
   retry: Backoff | null;
-  /** While `relayed`: its heartbeat through the cable (the link's own beats need an open link). */
-  beat: Heartbeat | null;
 }
 
 /**
@@ -123,7 +120,6 @@ export class HostRelay {
       opened: false,
       synced: false,
       retry: null,
-      beat: null,
     };
     member.path = new DataPath({
       peerId,
@@ -155,11 +151,8 @@ export class HostRelay {
   /** A frame a member relayed through the cable; one for no current path of that member is ignored. */
   receiveRelay({ from, join, seq, data }: RelayMessage): void {
     const member = this.#members.get(from);
-    if (member?.path.join === join) {
-      member.beat?.heard();
-      member.path.receiveRelay(seq, data);
-    } else
-      this.#options.link.logger.debug("ignored a relayed frame for no current path", { from, join, seq });
+    if (member?.path.join === join) member.path.receiveRelay(seq, data);
+    else this.#options.link.logger.debug("ignored a relayed frame for no current path", { from, join, seq });
   }
 
   /** The server refused a frame this host relayed to `to`; `unknown_peer`: that member is gone (its lease lapsed). */
@@ -312,21 +305,14 @@ export class HostRelay {
    */
   #relayed(member: Member): void {
     this.#setState(member.peerId, "relayed");
-    if (!member.beat) {
-      const { clock, heartbeat, logger } = this.#options.link;
-      const beat = new Heartbeat(relayedHeartbeat(heartbeat), clock, {
-        beat: () => void member.path.send(encodeMessage({ t: "hb" })).catch(() => undefined),
-        silent: (silentForMs) => {
-          if (this.#members.get(member.peerId) !== member || member.beat !== beat) return;
-          logger.info("relayed member silent: gone", { peer: member.peerId, silentForMs });
-          this.#release(member);
-          this.#options.drop(member.peerId, member.joinId);
-          this.#forget(member.peerId);
-        },
-      });
-      member.beat = beat;
-      beat.start();
-    }
+    const { heartbeat, logger } = this.#options.link;
+    member.path.beatThroughCable(heartbeat, (silentForMs) => {
+      if (this.#members.get(member.peerId) !== member) return;
+      logger.info("relayed member silent: gone", { peer: member.peerId, silentForMs });
+      this.#release(member);
+      this.#options.drop(member.peerId, member.joinId);
+      this.#forget(member.peerId);
+    });
     // Half the delay fixed, half jittered: an attempt (and the link it replaces) always gets a while to open.
     const random = this.#options.random ?? Math.random;
     member.retry ??= new Backoff(
@@ -358,8 +344,7 @@ export class HostRelay {
 
   /** Peer-to-peer opened: the link beats now, and nothing is tried again. */
   #stopRelaying(member: Member): void {
-    member.beat?.stop();
-    member.beat = null;
+    member.path.stopBeating();
     member.retry = null;
   }
 
