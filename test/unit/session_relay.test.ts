@@ -354,4 +354,22 @@ describe("P2pSession on a server that relays", () => {
     assert.ok(host.actions().includes("drop"), "and told the server bob's link is dead");
     assert.equal(bob.actions().filter((a) => a === "join").length, 2, "bob joins again");
   });
+
+  test("an attempt whose ICE is checking is left to finish, and the next follows once it fails", async () => {
+    const { world, host } = blockedSession("bob");
+    await world.advance(P2P_TIMEOUT_MS);
+    await world.until(() => host.session.peers.bob === "relayed", "bob relayed at the host");
+    const offers = () => host.actions().filter((a) => a === "signal").length;
+    const hostPc = world.network.connections.find((pc) => pc.label === "h")!;
+    hostPc.setIceState("checking");
+    const before = offers();
+    await world.advance(3750 + 7500); // the first retry is due, then the one after it
+    assert.equal(offers(), before, "no fresh offer while ICE checks");
+    assert.notEqual(hostPc.signalingState, "closed", "the checking connection is kept");
+    hostPc.setConnectionState("failed");
+    // Each postponed check counted as an attempt: the next delay is 30 s (40 s ceiling, jitter 0.5).
+    await world.advance(30_000);
+    await world.until(() => offers() > before, "a fresh offer once the checking attempt failed");
+    assert.equal(host.session.peers.bob, "relayed");
+  });
 });

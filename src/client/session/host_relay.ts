@@ -328,11 +328,14 @@ export class HostRelay {
     member.timer = clock.setTimeout(() => {
       member.timer = null;
       if (this.#members.get(member.peerId) !== member || member.opened) return;
+      // ICE checking or connected: the attempt is getting somewhere (the other side's channel may be
+      // open already), so it is left to open, or to fail, which schedules the next one.
+      if (member.link?.iceProgressing) return this.#scheduleRetry(member);
       this.#options.link.logger.info("trying peer-to-peer again with a relayed member", {
         peer: member.peerId,
         attempt: member.retry?.attempts,
       });
-      // An attempt still under way when the next is due never got anywhere: a fresh connection replaces it.
+      // An attempt whose ICE never got to checking is stuck (no candidates): a fresh connection replaces it.
       member.link?.close();
       member.link = this.#createLink(member);
       member.timer = clock.setTimeout(() => {

@@ -144,6 +144,12 @@ export class PeerLink {
     return this.#state === "connected";
   }
 
+  /** Whether ICE is checking candidate pairs or has found one: the connection is getting somewhere. */
+  get iceProgressing(): boolean {
+    const state = this.negotiation.peerConnection.iceConnectionState;
+    return state === "checking" || state === "connected" || state === "completed";
+  }
+
   /** Whether the link is open but ICE lost its path (an ICE restart is due or under way). */
   get interrupted(): boolean {
     return this.#interruptedAt !== null;
