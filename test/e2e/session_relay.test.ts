@@ -173,7 +173,10 @@ describe("sessions relayed through the server", () => {
         peer.page,
         `${peer.name} to receive ${other.name}'s ${count} messages`,
         ([name, n]: [string, number]) =>
-          window.__p2p.filter((e) => e.name === "p2p:message" && e.detail.senderId === name).length >= n,
+          // Data only: the host's status maps come as `p2p:message` from "host" too.
+          window.__p2p.filter(
+            (e) => e.name === "p2p:message" && e.detail.type === "Data" && e.detail.senderId === name,
+          ).length >= n,
         [other.name, count] as [string, number],
       );
       const log = (await dataLog(peer)).filter((line) => line.startsWith(`${other.name}:`));
