@@ -37,12 +37,21 @@ export const RECORDER = `(() => {
   class BenchPeerConnection extends Native {
     constructor(configuration, ...rest) {
       super({ ...(configuration || {}), iceServers: [] }, ...rest);
-      const entry = { createdAt: now(), connectedAt: null };
+      const entry = { createdAt: now(), connectedAt: null, negotiated: false };
+      this.__entry = entry;
       record.connections.push(entry);
       this.addEventListener("connectionstatechange", () => {
         if (this.connectionState === "connected" && entry.connectedAt === null) entry.connectedAt = now();
       });
       this.addEventListener("datachannel", (event) => watchChannel(event.channel));
+    }
+    setLocalDescription(...args) {
+      this.__entry.negotiated = true;
+      return super.setLocalDescription(...args);
+    }
+    setRemoteDescription(...args) {
+      this.__entry.negotiated = true;
+      return super.setRemoteDescription(...args);
     }
     createDataChannel(...args) {
       const channel = super.createDataChannel(...args);
@@ -64,7 +73,8 @@ export const RECORDER = `(() => {
 
 /** What the recorder keeps, as the orchestrator reads it back. */
 export interface RtcRecord {
-  connections: { createdAt: number; connectedAt: number | null }[];
+  /** `negotiated`: it took a description (a connection made only to warm the WebRTC stack up takes none). */
+  connections: { createdAt: number; connectedAt: number | null; negotiated: boolean }[];
   channels: { label: string; openedAt: number | null }[];
   /** When each getUserMedia was called, and when it resolved. */
   media: { requestedAt: number; gotAt: number | null }[];
@@ -94,11 +104,13 @@ export function nthConnected(record: RtcRecord, count: number): number | null {
  * client does before WebRTC starts (cable subscribe and join, or PeerServer registration).
  */
 export async function slowestFirstConnection(pages: Page[], at: number): Promise<number> {
-  // PeerJS builds a throw-away RTCPeerConnection at load to probe features: count from `at` only.
+  // PeerJS builds a throw-away RTCPeerConnection at load to probe features, ours one to warm the
+  // WebRTC stack up as it joins: count from `at`, connections that negotiated only.
   const created = await Promise.all(
     pages.map((page) =>
       page.evaluate(
-        (at) => window.__rtc.connections.find((c) => c.createdAt >= at)?.createdAt ?? Number.NaN,
+        (at) =>
+          window.__rtc.connections.find((c) => c.createdAt >= at && c.negotiated)?.createdAt ?? Number.NaN,
         at,
       ),
     ),

@@ -36,6 +36,12 @@ export interface BrowserRig {
   /** Row label, with the PeerJS versions measured. */
   label(library: Library): string;
   log(line: string): void;
+  /**
+   * Opens the camera keeper page (once; it stays until `close`). Only the figures with media call
+   * it: a fake camera capturing all along costs both cores enough to slow every other figure's
+   * pages (the pair figure took 2.8x longer to connect with it running, ours and PeerJS alike).
+   */
+  warmCamera(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,7 +63,7 @@ export async function startRig(root: string, log: (line: string) => void): Promi
   // The test suites' launcher; it only consults its test context to skip, and Chromium is there.
   const browser = (await launchChromium({ skip() {} } as never))!;
   const chromium = `Chromium ${browser.version()}`;
-  const camera = await keepCameraWarm(browser, base);
+  let camera: Promise<TrackedPage> | undefined;
   return {
     root,
     browser,
@@ -70,8 +76,12 @@ export async function startRig(root: string, log: (line: string) => void): Promi
         ? "ours (p2p-streams-channel, <p2p-frame> / Room)"
         : `PeerJS (peerjs ${packageVersion(root, "peerjs")}, peer ${packageVersion(root, "peer")})`,
     log,
+    async warmCamera() {
+      camera ??= keepCameraWarm(browser, base);
+      await camera;
+    },
     async close() {
-      await camera.context.close();
+      if (camera) await (await camera).context.close();
       await browser.close();
       await demo.stop();
       await peerServer?.stop();

@@ -117,6 +117,7 @@ export async function starFigure(rig: BrowserRig, settings: Settings["star"]): P
 
 /** N pages in a mesh, each streaming camera and microphone to every other. */
 export async function meshFigure(rig: BrowserRig, settings: Settings["mesh"]): Promise<FigureOutput> {
+  await rig.warmCamera();
   const results = await eachBrowserTrial(
     rig,
     `mesh of ${settings.size}`,
@@ -156,6 +157,7 @@ export async function meshFigure(rig: BrowserRig, settings: Settings["mesh"]): P
  */
 export async function roomFigure(rig: BrowserRig, settings: Settings["room4"]): Promise<FigureOutput> {
   const size = settings.members + 1;
+  await rig.warmCamera();
   const results = await eachBrowserTrial(
     rig,
     `room of ${size}`,

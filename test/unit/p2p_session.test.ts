@@ -171,6 +171,36 @@ describe("P2pSession", () => {
     assert.deepEqual(bob.actions().at(-1), { action: "detach", data: {} });
   });
 
+  test("the host answers a member's ready with the offer of a link made ahead, then makes the next one", async () => {
+    const world = new World();
+    const host = world.peer("h");
+    world.start(host);
+    world.ready("h", "h", ["h"]);
+    world.clock.advance(0);
+    await settle();
+    assert.equal(world.network.connections.length, 1, "a spare link waits for the first member");
+    const spare = world.network.connections[0]!;
+    assert.equal(spare.localDescription?.type, "offer", "its offer is made before anyone joins");
+    const signals = () => host.actions().filter((a) => a.action === "signal");
+    assert.deepEqual(signals(), [], "and held: it has nobody to go to");
+    const bob = world.peer("bob");
+    world.start(bob);
+    world.ready("h", "bob", ["h", "bob"]);
+    assert.deepEqual(
+      signals().map((s) => [s.data.to, (s.data.signal as { type: string }).type]),
+      [["bob", "offer"]],
+      "bob's ready is answered with the spare's offer at once, before a turn passes",
+    );
+    await world.until(() => bob.session.state === "connected", "bob connected");
+    assert.equal(host.session.peers.bob, "connected");
+    world.clock.advance(0);
+    await settle();
+    const next = world.network.connections.filter((c) => c !== spare && c.localDescription?.type === "offer");
+    assert.equal(next.length, 1, "a new spare waits for the next member");
+    host.session.close();
+    assert.equal(next[0]!.signalingState, "closed", "closing the session closes the spare");
+  });
+
   test("joins again when a ready does not list it (the session was reset)", async () => {
     const world = new World();
     const bob = world.peer("bob");
@@ -248,7 +278,8 @@ describe("P2pSession", () => {
 
   test("replaces a lost cable with a fresh consumer after the backoff, and joins with resume while its link is open", async () => {
     const world = new World();
-    const host = world.peer("h");
+    // No spare link: the test counts the connections made.
+    const host = world.peer("h", { spareLink: false });
     const bob = world.peer("bob", { keepCableConnection: true });
     await world.connected(host, bob);
     const connections = world.network.connections.length;
@@ -336,7 +367,8 @@ describe("P2pSession", () => {
   test("abandons a negotiation that does not open in time with negotiation_timeout, and joins again", async () => {
     const world = new World();
     world.network.blocked = true;
-    const host = world.peer("h");
+    // No spare link: the last connection made is bob's.
+    const host = world.peer("h", { spareLink: false });
     const bob = world.peer("bob");
     world.start(host);
     world.ready("h", "h", ["h"]);

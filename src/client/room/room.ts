@@ -4,6 +4,7 @@ import { type Logger, silentLogger } from "../../protocol/logger.js";
 import type { CableConsumer } from "../cable_consumer.js";
 import { createExtendedConsumer } from "../extended_consumer.js";
 import { type NegotiationSignal, PerfectNegotiation } from "../negotiation/perfect_negotiation.js";
+import { warmUpWebRtc } from "../negotiation/warm_up_web_rtc.js";
 import { abortable } from "./abortable.js";
 import { EarlySignals } from "./early_signals.js";
 import { LocalMedia, type LocalMediaOptions } from "./local_media.js";
@@ -143,6 +144,7 @@ export class Room {
       // presence (which announces this client) waits for both: a greeting finds us ready to stream.
       const media = this.media.start();
       const consumer = this.#options.consumer ?? this.#makeConsumer();
+      warmUpWebRtc(this.#options.createPeerConnection);
       const logger = this.#logger;
       const token = this.#options.token;
       this.#signaller = new Signaller({

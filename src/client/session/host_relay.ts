@@ -36,6 +36,8 @@ export interface HostRelayOptions {
   p2pTimeoutMs?: number;
   /** Delays between attempts at peer-to-peer with a `relayed` member. Default `sessionDefaults.p2pRetry`. */
   p2pRetry?: BackoffOptions;
+  /** Keep a link made ahead of the next member (`P2pSessionOptions.spareLink`). Default `false`. */
+  spareLink?: boolean;
   /** The jitter of `p2pRetry`. Default `Math.random`. */
   random?: () => number;
   /** Performs one `relay` frame through the cable; `false` when the cable cannot take it now. */
@@ -72,6 +74,16 @@ interface Member {
 }
 
 /**
+ * A link made before the member it is for: its offer is made and its candidates gather meanwhile,
+ * its signals held until `accept` gives it a member (then they go to that member, the held first).
+ */
+interface SpareLink {
+  readonly link: PeerLink;
+  readonly held: SessionSignal[];
+  to: string | null;
+}
+
+/**
  * The host's side of a session: one `PeerLink` per client. Data from a client is stamped with the
  * id of the link it came on (never the id it claims), delivered on the host's page and relayed to
  * every client, the sender included, so each peer sees every message exactly once and all peers
@@ -83,10 +95,14 @@ export class HostRelay {
   readonly #members = new Map<string, Member>();
   readonly #status: StatusMap;
   #localChain: Promise<void> = Promise.resolve();
+  #spare: SpareLink | null = null;
+  #spareTimer: unknown = null;
+  #closed = false;
 
   constructor(options: HostRelayOptions) {
     this.#options = options;
     this.#status = new StatusMap({ [options.selfId]: "connected" });
+    this.#scheduleSpare();
   }
 
   /** The status map: every member's state by peer id. */
@@ -197,10 +213,19 @@ export class HostRelay {
   /** Streams media to every client, current and later. */
   addStream(stream: MediaStream): void {
     for (const { link } of this.#members.values()) link?.addStream(stream);
+    // The spare's offer has no room for it: a fresh spare is made with every stream.
+    this.#replaceSpare();
+  }
+
+  /** The session's ICE configuration changed (fresh TURN credentials): the spare gathered under the old one. */
+  configurationChanged(): void {
+    this.#replaceSpare();
   }
 
   /** Closes every link. */
   close(): void {
+    this.#closed = true;
+    this.#dropSpare();
     for (const member of [...this.#members.values()]) this.#release(member);
   }
 
@@ -238,13 +263,16 @@ export class HostRelay {
 
   #createLink(member: Member): PeerLink {
     const { peerId } = member;
-    const link = new PeerLink({
-      ...this.#options.link,
-      peerId,
-      side: "host",
-      streams: this.#options.streams(),
-      signal: (signal) => this.#options.signal(peerId, signal),
-    });
+    const link =
+      this.#claimSpare(peerId) ??
+      new PeerLink({
+        ...this.#options.link,
+        peerId,
+        side: "host",
+        streams: this.#options.streams(),
+        signal: (signal) => this.#options.signal(peerId, signal),
+      });
+    this.#scheduleSpare();
     const current = () => this.#members.get(peerId) === member && member.link === link;
     link.on("state", (state) => {
       if (current()) this.#linkChanged(member, link, state);
@@ -255,6 +283,68 @@ export class HostRelay {
     link.on("stream", (stream) => this.#options.stream(peerId, stream));
     link.on("error", (error) => this.#options.error(error, peerId));
     return link;
+  }
+
+  // --- the spare link -------------------------------------------------------------
+
+  /** Makes a spare a task later: the `ready` that took the last one is answered first. */
+  #scheduleSpare(): void {
+    if (!this.#options.spareLink || this.#closed || this.#spare || this.#spareTimer !== null) return;
+    this.#spareTimer = this.#options.link.clock.setTimeout(() => {
+      this.#spareTimer = null;
+      if (this.#closed || this.#spare) return;
+      const spare: SpareLink = {
+        held: [],
+        to: null,
+        link: new PeerLink({
+          ...this.#options.link,
+          peerId: "",
+          side: "host",
+          streams: this.#options.streams(),
+          signal: (signal) => {
+            if (spare.to === null) spare.held.push(signal);
+            else this.#options.signal(spare.to, signal);
+          },
+        }),
+      };
+      spare.link.on("error", (error) => {
+        if (this.#spare !== spare) return;
+        this.#options.link.logger.warn("spare link failed: made again for the next member", {
+          error: error.message,
+        });
+        this.#replaceSpare();
+      });
+      this.#spare = spare;
+    }, 0);
+  }
+
+  /** The spare, now `peerId`'s link, with what it signalled so far sent to `peerId`; `null` without one. */
+  #claimSpare(peerId: string): PeerLink | null {
+    const spare = this.#spare;
+    this.#spare = null;
+    if (!spare) return null;
+    if (spare.link.state !== "negotiating") {
+      spare.link.close();
+      return null;
+    }
+    spare.to = peerId;
+    spare.link.assign(peerId);
+    for (const signal of spare.held.splice(0)) this.#options.signal(peerId, signal);
+    return spare.link;
+  }
+
+  #replaceSpare(): void {
+    this.#dropSpare();
+    this.#scheduleSpare();
+  }
+
+  #dropSpare(): void {
+    if (this.#spareTimer !== null) {
+      this.#options.link.clock.clearTimeout(this.#spareTimer);
+      this.#spareTimer = null;
+    }
+    this.#spare?.link.close();
+    this.#spare = null;
   }
 
   #linkChanged(member: Member, link: PeerLink, state: SessionState): void {

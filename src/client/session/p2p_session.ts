@@ -1,5 +1,6 @@
 import { P2pError, Reasons } from "../../protocol/errors.js";
 import type { RelayLimits, RelayMessage, SignalingMessage } from "../../protocol/session_messages.js";
+import { warmUpWebRtc } from "../negotiation/warm_up_web_rtc.js";
 import { Backoff } from "./backoff.js";
 import { CableLink } from "./cable_link.js";
 import { ClientRole } from "./client_role.js";
@@ -141,6 +142,7 @@ export class P2pSession {
     this.#ice.start();
     this.#report.stateChanged("negotiating");
     this.#cable.attach();
+    warmUpWebRtc(this.#settings.link.createPeerConnection);
   }
 
   /**
@@ -201,6 +203,7 @@ export class P2pSession {
         break;
       case "ice-servers":
         this.#ice.received(message);
+        this.#relay?.configurationChanged();
         break;
       case "peer-left":
         this.#relay?.peerLeft(message.peer);
@@ -292,6 +295,7 @@ export class P2pSession {
       relay: this.#relayLimits,
       p2pTimeoutMs: this.#settings.p2pTimeoutMs,
       p2pRetry: this.#settings.p2pRetry,
+      spareLink: this.#settings.spareLink,
       random: this.#settings.random,
       sendRelay: (frame) => this.#cable.perform("relay", frame),
       socketPacer: socketPacer(this.#settings.clock),
@@ -334,6 +338,7 @@ export class P2pSession {
     this.#backoff.reset();
     this.#report.stateChanged("negotiating");
     this.#cable.attach();
+    warmUpWebRtc(this.#settings.link.createPeerConnection);
   }
 
   // --- the end -------------------------------------------------------------------

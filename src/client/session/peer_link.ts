@@ -52,7 +52,7 @@ export type PeerLinkSettings = Omit<PeerLinkOptions, "peerId" | "side" | "signal
  * channel rides the lost path. The link is dead only if ICE is not back within `iceRestart.timeoutMs`.
  */
 export class PeerLink {
-  readonly peerId: string;
+  #peerId: string;
   readonly negotiation: PerfectNegotiation;
   #state: SessionState = "negotiating";
   #channel: RTCDataChannel | null = null;
@@ -71,7 +71,7 @@ export class PeerLink {
   #restartOffered = false;
 
   constructor(options: PeerLinkOptions) {
-    this.peerId = options.peerId;
+    this.#peerId = options.peerId;
     this.#options = options;
     this.#events = new Emitter((error, event) =>
       options.logger.error("peer link listener failed", { event, error: String(error) }),
@@ -134,6 +134,16 @@ export class PeerLink {
       });
       for (const stream of options.streams ?? []) this.addStream(stream);
     }
+  }
+
+  /** The other peer; `""` for a spare link until `assign`. */
+  get peerId(): string {
+    return this.#peerId;
+  }
+
+  /** A spare link made before its peer was known now belongs to `peerId` (its signals go there from now on). */
+  assign(peerId: string): void {
+    this.#peerId = peerId;
   }
 
   get state(): SessionState {

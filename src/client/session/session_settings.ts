@@ -17,6 +17,8 @@ export interface SessionSettings {
   p2pTimeoutMs: number;
   /** With a `relayed` client: the host's delays between attempts at peer-to-peer. */
   p2pRetry: BackoffOptions;
+  /** Whether the host keeps a link made ahead of the next member. */
+  spareLink: boolean;
   cableConnectTimeoutMs: number;
   resumeDelayMs: number;
   reconnect: BackoffOptions;
@@ -41,6 +43,7 @@ export function sessionSettings(options: P2pSessionOptions): SessionSettings {
     negotiationTimeoutMs: options.negotiationTimeoutMs ?? sessionDefaults.negotiationTimeoutMs,
     p2pTimeoutMs: options.p2pTimeoutMs ?? sessionDefaults.p2pTimeoutMs,
     p2pRetry: { ...sessionDefaults.p2pRetry, ...options.p2pRetry },
+    spareLink: options.spareLink ?? sessionDefaults.spareLink,
     cableConnectTimeoutMs: options.cableConnectTimeoutMs ?? sessionDefaults.cableConnectTimeoutMs,
     resumeDelayMs: options.resumeDelayMs ?? sessionDefaults.resumeDelayMs,
     reconnect: { ...sessionDefaults.reconnect, ...options.reconnect },

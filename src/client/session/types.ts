@@ -137,6 +137,13 @@ export interface P2pSessionOptions {
    */
   p2pRetry?: Partial<BackoffOptions>;
   /**
+   * Default `true`: the host keeps one link made ahead of the next member, its offer made and its
+   * ICE candidates gathered, so a member's `ready` is answered with an offer at once instead of
+   * after the host builds a connection. The cost is one idle `RTCPeerConnection` on the host (with
+   * TURN servers, one allocation). Replaced when the host's streams or TURN credentials change.
+   */
+  spareLink?: boolean;
+  /**
    * Default: `createExtendedConsumer` (AnyCable's extended protocol, plain when the server does not
    * offer it). Called again whenever the subscription is lost for good, not on a restored blip.
    */
@@ -178,7 +185,7 @@ export interface P2pSessionOptions {
  * Defaults of `P2pSessionOptions`: no ICE servers, ICE restarted after 2 s of `disconnected` and
  * given 8 s to come back, a 1 s heartbeat with a 4 s idle timeout, cable
  * dropped once connected, 256 queued messages at most, 10 s to open a link (or to be `relayed`), peer-to-peer tried again from 5 s
- * doubling up to 60 s while relayed, 3 s to connect the
+ * doubling up to 60 s while relayed, a spare link on the host, 3 s to connect the
  * cable, 5 s to wait for the host before a resuming join, retries from 250 ms doubling up to 10 s.
  */
 export const sessionDefaults = {
@@ -191,6 +198,7 @@ export const sessionDefaults = {
   negotiationTimeoutMs: 10_000,
   p2pTimeoutMs: 10_000,
   p2pRetry: { initialMs: 5000, maxMs: 60_000 } satisfies BackoffOptions,
+  spareLink: true,
   cableConnectTimeoutMs: 3000,
   resumeDelayMs: 5000,
   reconnect: { initialMs: 250, maxMs: 10_000 } satisfies BackoffOptions,
