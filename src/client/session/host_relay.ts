@@ -80,7 +80,6 @@ interface Member {
 interface SpareLink {
   readonly link: PeerLink;
   readonly held: SessionSignal[];
-  to: string | null;
 }
 
 /**
@@ -264,14 +263,7 @@ export class HostRelay {
   #createLink(member: Member): PeerLink {
     const { peerId } = member;
     const link =
-      this.#claimSpare(peerId) ??
-      new PeerLink({
-        ...this.#options.link,
-        peerId,
-        side: "host",
-        streams: this.#options.streams(),
-        signal: (signal) => this.#options.signal(peerId, signal),
-      });
+      this.#claimSpare(peerId) ?? this.#newLink(peerId, (signal) => this.#options.signal(peerId, signal));
     this.#scheduleSpare();
     const current = () => this.#members.get(peerId) === member && member.link === link;
     link.on("state", (state) => {
@@ -285,6 +277,17 @@ export class HostRelay {
     return link;
   }
 
+  /** A host-side link with the host's streams, its signals handed to `signal`. */
+  #newLink(peerId: string, signal: (signal: SessionSignal) => void): PeerLink {
+    return new PeerLink({
+      ...this.#options.link,
+      peerId,
+      side: "host",
+      streams: this.#options.streams(),
+      signal,
+    });
+  }
+
   // --- the spare link -------------------------------------------------------------
 
   /** Makes a spare a task later: the `ready` that took the last one is answered first. */
@@ -293,18 +296,12 @@ export class HostRelay {
     this.#spareTimer = this.#options.link.clock.setTimeout(() => {
       this.#spareTimer = null;
       if (this.#closed || this.#spare) return;
+      // Its peer is "" until claimed: held until then, sent to the member that claimed it after.
       const spare: SpareLink = {
         held: [],
-        to: null,
-        link: new PeerLink({
-          ...this.#options.link,
-          peerId: "",
-          side: "host",
-          streams: this.#options.streams(),
-          signal: (signal) => {
-            if (spare.to === null) spare.held.push(signal);
-            else this.#options.signal(spare.to, signal);
-          },
+        link: this.#newLink("", (signal) => {
+          if (spare.link.peerId === "") spare.held.push(signal);
+          else this.#options.signal(spare.link.peerId, signal);
         }),
       };
       spare.link.on("error", (error) => {
@@ -327,7 +324,6 @@ export class HostRelay {
       spare.link.close();
       return null;
     }
-    spare.to = peerId;
     spare.link.assign(peerId);
     for (const signal of spare.held.splice(0)) this.#options.signal(peerId, signal);
     return spare.link;

@@ -141,7 +141,7 @@ export class PeerLink {
     return this.#peerId;
   }
 
-  /** A spare link made before its peer was known now belongs to `peerId` (its signals go there from now on). */
+  /** A spare link made before its peer was known now belongs to `peerId` (its owner routes its signals by it). */
   assign(peerId: string): void {
     this.#peerId = peerId;
   }
