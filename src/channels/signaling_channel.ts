@@ -12,6 +12,7 @@ import { type SessionStore, storeDefaults } from "../store/adapter.js";
 import { RelayBudget, type RelayOptions, relayLimits } from "./relay_budget.js";
 import { parseAction } from "./schemas/parse_action.js";
 import { dropAction, emptyAction, joinAction, relayAction, signalAction } from "./schemas/session_actions.js";
+import { signalingParams } from "./schemas/subscribe_params.js";
 import { isClaim, type SessionClaim } from "./session_claim.js";
 import { LeaseRefresher } from "./session_lease.js";
 import { TokenChannel } from "./token_channel.js";
@@ -113,6 +114,10 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
       return verifySessionToken(this.cable.signer, token);
     }
 
+    protected override get paramsSchema(): typeof signalingParams {
+      return signalingParams;
+    }
+
     protected override async subscribed(): Promise<void> {
       const identity = this.admit("session subscription");
       if (!identity) return;
@@ -131,6 +136,29 @@ export function createSignalingChannel(options: SignalingChannelOptions): Channe
       });
       await this.streamFrom(sessionStreams.session(sessionId));
       await this.streamFrom(sessionStreams.peer(sessionId, peerId), (message) => this.#fromPeer(message));
+      if (this.params.join === true) this.#joinOnSubscribe();
+    }
+
+    /**
+     * `"join": true` in the identifier: a plain `join` now, as if the client performed it once
+     * confirmed, one round trip sooner. Its `ready` (and a refusal's error) are held until the confirm.
+     */
+    #joinOnSubscribe(): void {
+      this.join({}).catch((error: unknown) => {
+        if (error instanceof P2pError) {
+          this.logger.info("join on subscribe refused", {
+            connection: this.connection.id,
+            reason: error.reason,
+          });
+          this.transmitError(error.reason, error.message);
+          return;
+        }
+        this.logger.error("join on subscribe failed", {
+          connection: this.connection.id,
+          error: String(error),
+        });
+        this.transmitError(Reasons.actionFailed, 'The "join" action failed on the server');
+      });
     }
 
     protected override async unsubscribed(): Promise<void> {

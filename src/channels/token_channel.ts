@@ -1,6 +1,6 @@
 import { Channel } from "../cable/channel.js";
 import { P2pError, Reasons } from "../protocol/errors.js";
-import { tokenParamsProblem } from "./schemas/subscribe_params.js";
+import { type signalingParams, tokenParams, tokenParamsProblem } from "./schemas/subscribe_params.js";
 
 /**
  * A channel whose subscriber is who a signed token says: identifier `{"channel", "token"}` and
@@ -13,6 +13,11 @@ export abstract class TokenChannel<Identity> extends Channel {
 
   /** Reads the identity out of a token; throws `P2pError` (`invalid_token`, `expired_token`) when it holds none. */
   protected abstract verifyToken(token: unknown): Identity;
+
+  /** The identifier's shape: `{"channel", "token"}`; a channel that takes more extends it. */
+  protected get paramsSchema(): typeof tokenParams | typeof signalingParams {
+    return tokenParams;
+  }
 
   /** Whether `admit()` let the subscriber in. */
   protected get admitted(): boolean {
@@ -35,7 +40,7 @@ export abstract class TokenChannel<Identity> extends Channel {
       this.reject(reason, message);
       return undefined;
     };
-    const problem = tokenParamsProblem(this.params);
+    const problem = tokenParamsProblem(this.params, this.paramsSchema);
     if (problem) return refuse(problem.reason, problem.message);
     try {
       this.#identity = this.verifyToken(this.params.token);

@@ -141,7 +141,7 @@ export class P2pFrameElement extends Base {
 /**
  * Reads the `config` attribute: `iceServers`, `iceTransportPolicy`, `iceExpiresAt`,
  * `iceRestart: { disconnectedMs, timeoutMs }`, `heartbeat: { intervalMs, idleTimeoutMs }`,
- * `keepCableConnection` (the gem's spellings `ice_servers`, `interval_mls`, `idle_timeout_mls` too),
+ * `keepCableConnection` (the gem's spellings `ice_servers`, `interval_mls`, `idle_timeout_mls` too), `spareLink`,
  * `maxOutbox`, `negotiationTimeoutMs`, `p2pTimeoutMs`, `cableConnectTimeoutMs`, `resumeDelayMs`,
  * `reconnect: { initialMs, maxMs }` and `p2pRetry: { initialMs, maxMs }`.
  * Numbers that are not positive are ignored (the default stays).
@@ -175,6 +175,7 @@ export function parseFrameConfig(json: string | null): Partial<P2pSessionOptions
   }
   const keep = raw.keepCableConnection ?? raw.keep_cable_connection;
   if (typeof keep === "boolean") options.keepCableConnection = keep;
+  if (typeof raw.spareLink === "boolean") options.spareLink = raw.spareLink;
   const heartbeat = raw.heartbeat as Record<string, unknown> | undefined;
   if (heartbeat && typeof heartbeat === "object") {
     const interval = Number(heartbeat.intervalMs ?? heartbeat.interval_mls);

@@ -20,6 +20,8 @@ export interface P2pFrameConfig {
   heartbeat?: { intervalMs?: number; idleTimeoutMs?: number };
   /** Default `false`: a non-host closes its cable socket once connected to the host. */
   keepCableConnection?: boolean;
+  /** Default `true`: the host keeps a link made ahead of the next member (one idle connection). */
+  spareLink?: boolean;
   /** Messages `send` queues while not connected before rejecting with `outbox_full`. Default the client's (256). */
   maxOutbox?: number;
   /** A link to the host not open this long is abandoned (`negotiation_timeout`). Default the client's (10 s). */
@@ -95,6 +97,11 @@ function frameConfig(config: P2pFrameConfig): P2pFrameConfig {
     iceServers: config.iceServers ?? [],
     keepCableConnection: config.keepCableConnection ?? false,
   };
+  if (config.spareLink !== undefined) {
+    if (typeof config.spareLink !== "boolean")
+      throw new TypeError(`spareLink must be true or false, got ${JSON.stringify(config.spareLink)}`);
+    result.spareLink = config.spareLink;
+  }
   if (config.iceTransportPolicy !== undefined) {
     if (config.iceTransportPolicy !== "all" && config.iceTransportPolicy !== "relay")
       throw new TypeError(`iceTransportPolicy must be "all" or "relay", got "${config.iceTransportPolicy}"`);

@@ -16,6 +16,8 @@ export class FakeSubscription implements CableSubscription {
   readonly performed: PerformedAction[] = [];
   /** Whether `unsubscribe()` was called. */
   unsubscribed = false;
+  /** How many times the test played `confirm_subscription`. */
+  confirmations = 0;
 
   constructor(
     readonly consumer: FakeConsumer,
@@ -41,6 +43,7 @@ export class FakeSubscription implements CableSubscription {
 
   /** Plays `confirm_subscription`. */
   connected(): void {
+    this.confirmations += 1;
     this.mixin.connected?.();
   }
 

@@ -57,7 +57,10 @@ describe("session tokens", () => {
     for (const extra of [{ sessionId: "s2" }, { session: "s2" }, { stream: "p2p:session:s2" }]) {
       const { sub, outcome } = await open(tokenIdentifier("SignalingChannel", token, extra));
       assert.equal(outcome, "invalid_params", JSON.stringify(extra));
-      assert.match(String(sub.data(isError)[0]!.message), /identifier takes only "channel" and "token"/);
+      assert.match(
+        String(sub.data(isError)[0]!.message),
+        /identifier takes only "channel", "token" and "join"/,
+      );
     }
     // The same token, used as it is meant to be, lands in s1: never in s2.
     const eve = await member("s1", "eve");

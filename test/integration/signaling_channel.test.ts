@@ -29,6 +29,46 @@ describe("SignalingChannel", () => {
     assert.notEqual(atAnn.joinId, ann.messages[0]!.joinId);
   });
 
+  test("joins a subscriber whose identifier says join: true as it subscribes: its ready comes right after the confirm", async (t) => {
+    const { subscribe, token } = await startSessions(t);
+    const ann = await subscribe("ann", token("s1", "ann"), { join: true });
+    const own = await ann.next(isReadyOf("ann"), "ann's ready without a join performed");
+    assert.equal(ann.beforeConfirm, 0, "nothing before the confirm: the ready was held until it");
+    assert.deepEqual(withoutJoinId(own), {
+      type: "ready",
+      host: "ann",
+      peer: "ann",
+      peers: ["ann"],
+      relay: relayDefaults,
+    });
+    const bob = await subscribe("bob", token("s1", "bob"), { join: true });
+    const atBob = await bob.next(isReadyOf("bob"), "bob's ready");
+    assert.deepEqual(atBob.peers, ["ann", "bob"]);
+    assert.deepEqual(await ann.next(isReadyOf("bob"), "bob's ready at the host"), atBob);
+    bob.perform("signal", { to: "ann", signal: offer });
+    await ann.next((m) => m.type === "signal", "bob's offer: bob is a member");
+    assert.equal(ann.all(isError).length + bob.all(isError).length, 0);
+  });
+
+  test("refuses an identifier whose join is not true, and a join on subscribe beyond maxPeers with session_full", async (t) => {
+    const { subscribe, token, store } = await startSessions(t, { maxPeers: 1 });
+    for (const join of [1, "yes", false]) {
+      const peer = await subscribe("ann", token("s1", "ann"), { join });
+      assert.equal(peer.rejected, true, `join ${JSON.stringify(join)} rejected`);
+      assert.equal(peer.messages[0]!.reason, "invalid_params");
+      assert.match(String(peer.messages[0]!.message), /join must be true/);
+    }
+    const extra = await subscribe("ann", token("s1", "ann"), { joins: true });
+    assert.match(String(extra.messages[0]!.message), /takes only "channel", "token" and "join", got "joins"/);
+    const ann = await subscribe("ann", token("s1", "ann"), { join: true });
+    await ann.next(isReadyOf("ann"), "ann's ready");
+    const bob = await subscribe("bob", token("s1", "bob"), { join: true });
+    assert.equal(bob.connected, true, "the subscription stands: only its join is refused");
+    const error = await bob.next(isError, "bob's session_full");
+    assert.equal(error.reason, "session_full");
+    assert.deepEqual(await store.peers("s1"), ["ann"]);
+  });
+
   test("delivers a signal only to the addressed peer, with from stamped from the token", async (t) => {
     const { joined } = await startSessions(t);
     const ann = await joined("s1", "ann");

@@ -13,6 +13,8 @@ import { railsConsumer } from "./official_clients.js";
 /** What one SignalingChannel subscription of the official client received, with waiters on it. */
 export class Peer extends Inbox<Message> {
   subscription!: ReturnType<Consumer["subscriptions"]["create"]>;
+  /** How many messages had arrived when the subscription was confirmed. */
+  beforeConfirm: number | null = null;
 
   constructor(
     readonly consumer: Consumer,
@@ -57,15 +59,18 @@ export async function startSessions(t: TestContext, options: Omit<SignalingChann
   });
   const signer = running.cable.signer;
 
-  /** Subscribes a fresh consumer with `token` and waits until it is confirmed or rejected. */
-  const subscribe = async (peerId: string, token: string): Promise<Peer> => {
+  /** Subscribes a fresh consumer with `token` (and `params` beside it) and waits until it is confirmed or rejected. */
+  const subscribe = async (peerId: string, token: string, params: Message = {}): Promise<Peer> => {
     const consumer = railsConsumer(running.url);
     consumers.push(consumer);
     const peer = new Peer(consumer, peerId);
     peer.subscription = consumer.subscriptions.create(
-      { channel: "SignalingChannel", token },
+      { channel: "SignalingChannel", token, ...params },
       {
-        connected: () => peer.settle("connected"),
+        connected: () => {
+          peer.beforeConfirm ??= peer.messages.length;
+          peer.settle("connected");
+        },
         rejected: () => peer.settle("rejected"),
         received: (message: Message) => peer.push(message),
       },

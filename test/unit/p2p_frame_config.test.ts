@@ -13,6 +13,7 @@ describe("parseFrameConfig", () => {
         reconnect: { initialMs: 100, maxMs: 4000 },
         p2pTimeoutMs: 4000,
         p2pRetry: { initialMs: 1000, maxMs: 8000 },
+        spareLink: false,
       }),
     );
     assert.deepEqual(config, {
@@ -23,6 +24,7 @@ describe("parseFrameConfig", () => {
       reconnect: { initialMs: 100, maxMs: 4000 },
       p2pTimeoutMs: 4000,
       p2pRetry: { initialMs: 1000, maxMs: 8000 },
+      spareLink: false,
     });
   });
 

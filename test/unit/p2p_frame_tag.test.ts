@@ -107,6 +107,7 @@ describe("p2pFrameTag", () => {
       resumeDelayMs: 3000,
       reconnect: { initialMs: 100, maxMs: 5000 },
       p2pRetry: { initialMs: 2000, maxMs: 30_000 },
+      spareLink: false,
     };
     const markup = String(p2pFrameTag(signer, { sessionId: "s", peerId: "a", config }));
     assert.deepEqual(JSON.parse(frameAttributes(markup).config!), {
@@ -121,6 +122,10 @@ describe("p2pFrameTag", () => {
     assert.throws(
       () => p2pFrameTag(signer, { sessionId: "s", peerId: "a", config: { p2pRetry: { initialMs: -5 } } }),
       /p2pRetry.initialMs must be a positive number, got -5/,
+    );
+    assert.throws(
+      () => p2pFrameTag(signer, { sessionId: "s", peerId: "a", config: { spareLink: "no" as never } }),
+      /spareLink must be true or false, got "no"/,
     );
   });
 

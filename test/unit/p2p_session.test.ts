@@ -12,6 +12,7 @@ import {
 } from "../../src/testing/fake_consumer.js";
 import { FakePeerNetwork } from "../../src/testing/fake_peer_network.js";
 import { TestLogger } from "../../src/testing/test_logger.js";
+import { sessionActions } from "../support/session_actions.js";
 import { elapse, settle, until } from "../support/turns.js";
 
 interface Peer {
@@ -70,7 +71,7 @@ class World {
         const consumer = cable.consumers.at(-1);
         return consumer && !consumer.closed ? consumer.subscription : undefined;
       },
-      actions: () => subscriptions().flatMap((s) => s.performed),
+      actions: () => subscriptions().flatMap(sessionActions),
       errors: () => events.flatMap((e) => (e.name === "error" ? [e.detail.error] : [])),
       peersEvents: () => events.flatMap((e) => (e.name === "peers" ? [e.detail] : [])),
     };
@@ -165,6 +166,13 @@ describe("P2pSession", () => {
     const bob = world.peer("bob");
     await world.connected(host, bob);
     assert.deepEqual(joins(bob), [{ action: "join", data: {} }]);
+    const [subscription] = bob.cable.consumers.flatMap((c) => c.created);
+    assert.equal(
+      subscription!.params.join,
+      true,
+      "it joined as it subscribed: `join: true` in the identifier",
+    );
+    assert.equal(subscription!.actions.includes("join"), false, "no join performed after the confirm");
     assert.equal(bob.session.hostPeerId, "h");
     assert.equal(host.session.iamHost, true);
     assert.equal(bob.session.cableAttached, false, "detached once connected");

@@ -7,6 +7,7 @@ import { FakeClock } from "../../src/testing/fake_clock.js";
 import { FakeConsumer, type FakeSubscription } from "../../src/testing/fake_consumer.js";
 import { FakePeerNetwork } from "../../src/testing/fake_peer_network.js";
 import { TestLogger } from "../../src/testing/test_logger.js";
+import { sessionActions } from "../support/session_actions.js";
 import { settle, turn, until } from "../support/turns.js";
 
 // Session data through the cable (issue 15) with fake cables, clock and peer connections: the test
@@ -71,7 +72,11 @@ class World {
         const consumer = factory.consumers.at(-1);
         return consumer && !consumer.closed ? consumer.subscription : undefined;
       },
-      actions: () => factory.consumers.flatMap((c) => c.created).flatMap((s) => s.actions),
+      actions: () =>
+        factory.consumers
+          .flatMap((c) => c.created)
+          .flatMap(sessionActions)
+          .map((a) => a.action),
     };
     session.on("message", ({ type, senderId, data }: SessionMessage) => {
       if (type === "Data") page.data.push(`${senderId}:${String(data)}`);

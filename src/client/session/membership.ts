@@ -41,8 +41,21 @@ export class Membership {
     this.#options = options;
   }
 
-  /** The subscription is confirmed (first time, or on a fresh socket after a loss). */
-  subscribed(): void {
+  /**
+   * Whether the next subscription should join as it subscribes: when the join due then is a plain
+   * one (no data channel open, so no `resume`, and no wait for the host).
+   */
+  joinOnSubscribe(): boolean {
+    return this.#options.linkedHost() === null;
+  }
+
+  /** The subscription is confirmed (first time, or on a fresh socket after a loss); `joined`: it joined as it subscribed. */
+  subscribed(joined = false): void {
+    if (joined) {
+      this.#cancel();
+      this.#joining = true;
+      return;
+    }
     const host = this.#options.linkedHost();
     if (host === null || this.#options.linkInterrupted?.()) {
       this.join();

@@ -69,7 +69,8 @@ export class P2pSession {
       clock,
       backoff: this.#backoff,
       connectTimeoutMs: settings.cableConnectTimeoutMs,
-      subscribed: () => this.#membership.subscribed(),
+      joinOnSubscribe: () => this.#membership.joinOnSubscribe(),
+      subscribed: (joined) => this.#membership.subscribed(joined),
       received: (message) => this.#received(message),
       rejected: (reason, message) => this.#fail(reason, message),
     });
